@@ -1,0 +1,28 @@
+# Two set-up commands, both self-contained on a fresh machine with Python 3.11+:
+#   make run    create .venv, install, migrate SQLite, seed the demo, serve on 127.0.0.1:8000
+#   make test   create/update .venv with dev extras and run the whole suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: run test lint bench bench-smoke clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-*; touch $@
+
+run: $(STAMP)
+	$(BIN)/flashpanel serve --demo
+
+test: $(STAMP)
+	$(BIN)/python tests/run_all.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) flashpanel.db* flashpanel.key flashpanel-demo.key

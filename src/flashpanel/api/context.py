@@ -1,0 +1,86 @@
+"""What every authenticated endpoint does before its service call: key, rate limit, parameters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
+
+from litestar import Request
+
+from flashpanel.api.params import Params, read_params
+from flashpanel.api.ratelimit import RateClass, retry_after
+from flashpanel.customers.keys import key_digest
+from flashpanel.db.runner import Conn
+from flashpanel.errors import InvalidApiKey, RateLimited
+from flashpanel.state import AppState
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def app_state(request: Request[Any, Any, Any]) -> AppState:
+    return cast(AppState, request.app.state.fp)
+
+
+def _client_ip(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _api_key(request: Request[Any, Any, Any], params: Params) -> str | None:
+    key = params.get("key") or request.headers.get("x-api-key")
+    if not key:
+        authorization = request.headers.get("authorization", "")
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() == "bearer":
+            key = token.strip()
+    return key if isinstance(key, str) and key else None
+
+
+@dataclass(slots=True)
+class ApiCall:
+    """An authenticated request in progress. Units of work run through it receive ``key_digest``
+    and authenticate inside their own transaction (no extra database round trip)."""
+
+    request: Request[Any, Any, Any]
+    state: AppState
+    params: Params
+    key_digest: str
+
+    async def read(self, fn: Callable[Concatenate[Conn, P], T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return await self.state.db.read(fn, *args, **kwargs)
+        except InvalidApiKey:
+            await self._failed_authentication()
+            raise
+
+    async def write(self, fn: Callable[Concatenate[Conn, P], T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return await self.state.db.write(fn, *args, **kwargs)
+        except InvalidApiKey:
+            await self._failed_authentication()
+            raise
+
+    async def _failed_authentication(self) -> None:
+        self.request.state.rate_headers = None
+        await self.state.limits.record_auth_failure(_client_ip(self.request))
+
+
+async def begin(request: Request[Any, Any, Any], rate_class: RateClass) -> ApiCall:
+    """Read the parameters and the key, and count the request against the key's rate limit.
+
+    Raises 401 when no key is given, 429 when the key (or, for repeated bad keys, the client
+    address) is over its budget. Whether the key exists is checked by the unit of work itself."""
+    state = app_state(request)
+    await state.limits.check_auth_failures(_client_ip(request))
+    params = await read_params(request)
+    key = _api_key(request, params)
+    if key is None:
+        await state.limits.record_auth_failure(_client_ip(request))
+        raise InvalidApiKey()
+    digest = key_digest(key)
+    allowed, headers = await state.limits.hit(rate_class, digest)
+    request.state.rate_headers = headers
+    if not allowed:
+        raise RateLimited("Rate limit exceeded, retry later", retry_after=retry_after(headers.reset))
+    return ApiCall(request=request, state=state, params=params, key_digest=digest)

@@ -1,0 +1,87 @@
+"""The Litestar application: routes, error handlers, start-up and shutdown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Litestar, Request, Response, Router, get
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+
+from flashpanel import __version__
+from flashpanel.accounts.routes import routes as accounts_routes
+from flashpanel.api import logging as api_logging
+from flashpanel.api.errors import EXCEPTION_HANDLERS
+from flashpanel.api.ratelimit import RateLimits
+from flashpanel.config import Settings, get_settings
+from flashpanel.crypto import open_secret_box
+from flashpanel.db.runner import open_database
+from flashpanel.otp.routes import routes as otp_routes
+from flashpanel.smm.routes import routes as smm_routes
+from flashpanel.state import AppState
+from flashpanel.wallet.routes import routes as wallet_routes
+from flashpanel.worker.runner import Worker
+
+
+@get("/healthz", include_in_schema=False)
+async def healthz(request: Request[Any, Any, Any]) -> Response[bytes]:
+    return Response(b'{"status":"ok"}', media_type="application/json")
+
+
+def build_state(settings: Settings) -> AppState:
+    return AppState(
+        settings=settings,
+        db=open_database(settings.database_url, pool_size=settings.db_pool_size),
+        limits=RateLimits(settings),
+        secrets=open_secret_box(settings.secret_key_file),
+    )
+
+
+def start(app: Litestar, settings: Settings, *, run_worker: bool) -> AppState:
+    """Build the process state (database, rate limits, secrets) and start the background loops."""
+    state = build_state(settings)
+    app.state.fp = state
+    if run_worker:
+        worker = Worker(state)
+        worker.start()
+        app.state.worker = worker
+    return state
+
+
+async def stop(app: Litestar) -> None:
+    worker: Worker | None = app.state.get("worker")
+    if worker:
+        await worker.stop()
+    state: AppState | None = app.state.get("fp")
+    if state:
+        await state.limits.close()
+        state.db.close()
+
+
+def create_app(settings: Settings | None = None, *, run_worker: bool | None = None) -> Litestar:
+    """Build the app. The database must already be migrated (``flashpanel serve`` does it)."""
+    settings = settings or get_settings()
+    if run_worker is None:
+        run_worker = settings.run_worker
+    api_logging.install()
+
+    def on_startup(app: Litestar) -> None:
+        start(app, settings, run_worker=bool(run_worker))
+
+    api_v1 = Router(
+        path="/api/v1",
+        route_handlers=[*wallet_routes, *smm_routes, *otp_routes, *accounts_routes],
+    )
+    return Litestar(
+        route_handlers=[api_v1, healthz],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        on_startup=[on_startup],
+        on_shutdown=[stop],
+        openapi_config=OpenAPIConfig(
+            title="flashpanel API",
+            version=__version__,
+            path="/docs",
+            render_plugins=[SwaggerRenderPlugin(path="/")],
+        ),
+        debug=False,
+    )

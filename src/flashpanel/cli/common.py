@@ -1,0 +1,79 @@
+"""Shared CLI plumbing: open the (migrated) database, turn domain errors into one-line failures."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import NoReturn, ParamSpec, TypeVar
+
+import typer
+
+from flashpanel.config import Settings, get_settings
+from flashpanel.crypto import SecretBox, open_secret_box
+from flashpanel.db.migrate import upgrade
+from flashpanel.db.runner import Conn, Database, open_database
+from flashpanel.errors import FlashpanelError
+from flashpanel.wallet.money import InvalidAmount, parse_amount
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code=1)
+
+
+@contextmanager
+def database(settings: Settings | None = None) -> Iterator[Database]:
+    settings = settings or get_settings()
+    try:
+        upgrade(settings.database_url)
+    except Exception as exc:  # unreachable database, bad URL...
+        fail(f"cannot open database {settings.database_url!r}: {exc.__class__.__name__}: {str(exc).splitlines()[0]}")
+    db = open_database(settings.database_url, pool_size=1)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+def write(fn: Callable[..., T], /, **kwargs: object) -> T:
+    """Run one unit of work against the configured database; domain errors become a one-line exit 1."""
+    with database() as db:
+        try:
+            return db.write_sync(fn, **kwargs)
+        except FlashpanelError as exc:
+            fail(exc.message)
+
+
+def read(fn: Callable[..., T], /, **kwargs: object) -> T:
+    with database() as db:
+        try:
+            return db.read_sync(fn, **kwargs)
+        except FlashpanelError as exc:
+            fail(exc.message)
+
+
+def secret_box() -> SecretBox:
+    return open_secret_box(get_settings().secret_key_file)
+
+
+def amount(text: str, *, what: str = "amount") -> Decimal:
+    try:
+        return parse_amount(text)
+    except InvalidAmount:
+        fail(f"{what} must be a number like 1500 or 1500.50, got {text!r}")
+
+
+def table(rows: list[tuple[object, ...]], header: tuple[str, ...]) -> None:
+    """Print aligned columns."""
+    cells = [tuple(str(c) for c in header)] + [tuple("" if c is None else str(c) for c in r) for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    for r in cells:
+        sys.stdout.write("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() + "\n")
+
+
+Unit = Callable[[Conn], object]

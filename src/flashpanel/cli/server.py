@@ -1,0 +1,92 @@
+"""``flashpanel serve`` and ``flashpanel worker``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from flashpanel.cli.common import database, fail
+from flashpanel.cli.demo import seed_demo
+from flashpanel.config import get_settings
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+    app.command("worker")(worker)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(help="Number of API processes")] = 1,
+    demo: Annotated[bool, typer.Option("--demo", help="Seed the demo catalog and customer first")] = False,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Do not run background loops in the API process")
+    ] = False,
+    access_log: Annotated[bool, typer.Option(help="Log every request (keys redacted)")] = True,
+) -> None:
+    """Migrate the database and serve the API."""
+    settings = get_settings()
+    if workers < 1:
+        fail("--workers must be at least 1")
+    if workers > 1 and not settings.is_postgres:
+        fail("several API processes need PostgreSQL (set FLASHPANEL_DATABASE_URL); SQLite serves one process")
+    with database(settings):
+        pass  # migrates
+    if demo:
+        key = seed_demo()
+        typer.echo(f"flashpanel is serving on http://{host}:{port}/api/v1  (docs: http://{host}:{port}/docs)")
+        typer.echo(f"demo API key: {key}")
+        typer.echo(f'try: curl "http://{host}:{port}/api/v1/balance?key={key}"')
+    if no_worker:
+        os.environ["FLASHPANEL_RUN_WORKER"] = "false"
+        get_settings.cache_clear()
+    uvicorn.run(
+        "flashpanel.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=access_log,
+        log_level="info",
+        proxy_headers=False,
+    )
+
+
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="Run one pass of every loop and exit")] = False,
+) -> None:
+    """Run the background loops (submission, status sync, expiry) without serving HTTP."""
+    from flashpanel.app import build_state
+    from flashpanel.worker.runner import Worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    with database(settings):
+        pass
+
+    async def main() -> None:
+        state = build_state(settings)
+        runner = Worker(state)
+        try:
+            if once:
+                handled = await runner.run_once()
+                typer.echo(f"handled {handled} item(s)")
+                return
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            runner.start()
+            await stop.wait()
+            await runner.stop()
+        finally:
+            state.db.close()
+
+    asyncio.run(main())

@@ -1,0 +1,204 @@
+"""Units of work on the raw drivers, one thread hop each.
+
+A unit of work is a plain synchronous function ``fn(conn, **kwargs)`` holding all the SQL of one
+business operation (a purchase, a refund, a history page). ``Database.write`` runs it inside one
+transaction on a dedicated thread and hands back its result; an exception rolls everything back.
+Nothing on a request path talks to the database any other way.
+
+- SQLite (the embedded default): one writer thread holding the only write connection (``BEGIN
+  IMMEDIATE``, so concurrent writers queue instead of failing), and a few reader threads; WAL mode
+  lets readers run beside the writer.
+- PostgreSQL: a fixed set of threads, each owning one psycopg connection; reads and writes share them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from pathlib import Path
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+Row = Mapping[str, Any]
+Params = Sequence[Any] | Mapping[str, Any]
+
+
+class Conn:
+    """A thin wrapper over one DB-API connection: SQL is written with ``?`` placeholders everywhere."""
+
+    __slots__ = ("_raw", "dialect", "is_postgres")
+
+    def __init__(self, raw: Any, dialect: str) -> None:
+        self._raw = raw
+        self.dialect = dialect
+        self.is_postgres = dialect == "postgresql"
+
+    def execute(self, sql: str, params: Params = ()) -> Any:
+        if self.is_postgres:
+            sql = _to_pyformat(sql)
+        return self._raw.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Sequence[Params]) -> None:
+        if self.is_postgres:
+            with self._raw.cursor() as cur:
+                cur.executemany(_to_pyformat(sql), rows)
+        else:
+            self._raw.executemany(sql, rows)
+
+    def one(self, sql: str, params: Params = ()) -> Row | None:
+        row: Row | None = self.execute(sql, params).fetchone()
+        return row
+
+    def all(self, sql: str, params: Params = ()) -> list[Row]:
+        rows: list[Row] = self.execute(sql, params).fetchall()
+        return rows
+
+    def scalar(self, sql: str, params: Params = ()) -> Any:
+        row = self.execute(sql, params).fetchone()
+        return None if row is None else next(iter(row.values())) if self.is_postgres else row[0]
+
+    @property
+    def for_update_skip_locked(self) -> str:
+        """Row-claim suffix: PostgreSQL skips rows another transaction holds; SQLite's single
+        writer already serialises claims, so it needs none."""
+        return " FOR UPDATE SKIP LOCKED" if self.is_postgres else ""
+
+    @property
+    def for_update(self) -> str:
+        return " FOR UPDATE" if self.is_postgres else ""
+
+
+_PYFORMAT_CACHE: dict[str, str] = {}
+
+
+def _to_pyformat(sql: str) -> str:
+    converted = _PYFORMAT_CACHE.get(sql)
+    if converted is None:
+        if "%" in sql:
+            raise ValueError("SQL for both dialects must not contain '%'")
+        converted = sql.replace("?", "%s")
+        _PYFORMAT_CACHE[sql] = converted
+    return converted
+
+
+def now() -> float:
+    """Timestamps are stored as UTC epoch seconds (a float) on both dialects."""
+    return time.time()
+
+
+class Database:
+    """Runs units of work. Create with :func:`open_database`; close with :meth:`close`."""
+
+    def __init__(self, url: str, *, pool_size: int = 4) -> None:
+        self.url = url
+        self.dialect = "postgresql" if url.startswith(("postgresql", "postgres:")) else "sqlite"
+        self.is_postgres = self.dialect == "postgresql"
+        self._local = threading.local()
+        if self.is_postgres:
+            self._writer = ThreadPoolExecutor(max_workers=pool_size, thread_name_prefix="fp-db")
+            self._reader = self._writer
+        else:
+            self._sqlite_path = sqlite_path(url)
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fp-db-writer")
+            self._reader = ThreadPoolExecutor(max_workers=max(1, min(pool_size, 4)), thread_name_prefix="fp-db-reader")
+        self._connections: list[Any] = []
+        self._lock = threading.Lock()
+
+    # -- async API, for request handlers and background loops --------------------------------
+    async def write(self, fn: Callable[Concatenate[Conn, P], T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run ``fn`` in one write transaction, off the event loop, and return its result."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer, partial(self._in_transaction, fn, args, kwargs, True))
+
+    async def read(self, fn: Callable[Concatenate[Conn, P], T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run ``fn`` in one read-only transaction (a consistent snapshot)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._reader, partial(self._in_transaction, fn, args, kwargs, False))
+
+    # -- blocking API, for the CLI, tests and threads that are not the event loop -------------
+    def write_sync(self, fn: Callable[Concatenate[Conn, P], T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return self._writer.submit(self._in_transaction, fn, args, kwargs, True).result()
+
+    def read_sync(self, fn: Callable[Concatenate[Conn, P], T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return self._reader.submit(self._in_transaction, fn, args, kwargs, False).result()
+
+    def close(self) -> None:
+        self._writer.shutdown(wait=True)
+        if self._reader is not self._writer:
+            self._reader.shutdown(wait=True)
+        with self._lock:
+            for raw in self._connections:
+                with contextlib.suppress(Exception):  # closing from another thread is best effort
+                    raw.close()
+            self._connections.clear()
+
+    # -- internals -------------------------------------------------------------------------------
+    def _in_transaction(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any], write: bool) -> T:
+        conn: Conn | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+        raw = conn._raw
+        if self.is_postgres:
+            with raw.transaction():
+                return fn(conn, *args, **kwargs)
+        raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        try:
+            result = fn(conn, *args, **kwargs)
+        except BaseException:
+            raw.execute("ROLLBACK")
+            raise
+        raw.execute("COMMIT")
+        return result
+
+    def _connect(self) -> Conn:
+        if self.is_postgres:
+            import psycopg
+            from psycopg.rows import dict_row
+
+            raw: Any = psycopg.connect(postgres_dsn(self.url), autocommit=True, row_factory=dict_row)
+        else:
+            raw = sqlite3.connect(self._sqlite_path, isolation_level=None, check_same_thread=False, timeout=30)
+            raw.row_factory = sqlite3.Row
+            raw.execute("PRAGMA journal_mode=WAL")
+            raw.execute("PRAGMA synchronous=NORMAL")
+            raw.execute("PRAGMA foreign_keys=ON")
+            raw.execute("PRAGMA busy_timeout=30000")
+        with self._lock:
+            self._connections.append(raw)
+        return Conn(raw, self.dialect)
+
+
+def sqlite_path(url: str) -> str:
+    """``sqlite:///./x.db`` → ``./x.db``; ``sqlite:////abs/x.db`` → ``/abs/x.db``."""
+    if not url.startswith("sqlite:///"):
+        raise ValueError(f"unsupported database URL: {url!r}")
+    path = url[len("sqlite:///") :]
+    if path in ("", ":memory:"):
+        raise ValueError("flashpanel needs a file-backed SQLite database (WAL mode)")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def postgres_dsn(url: str) -> str:
+    """Strip a SQLAlchemy driver suffix so psycopg accepts the URL."""
+    _scheme, sep, rest = url.partition("://")
+    return "postgresql://" + rest if sep else url
+
+
+def sqlalchemy_url(url: str) -> str:
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def open_database(url: str, *, pool_size: int = 4) -> Database:
+    return Database(url, pool_size=pool_size)

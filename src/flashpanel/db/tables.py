@@ -1,0 +1,26 @@
+"""Every table, imported from its domain so that ``metadata`` knows them all."""
+
+from flashpanel.accounts.tables import account_categories, account_orders, account_products, stock_items
+from flashpanel.customers.tables import customers
+from flashpanel.db.metadata import metadata
+from flashpanel.otp.tables import otp_countries, otp_orders, otp_service_providers, otp_services
+from flashpanel.providers.tables import providers
+from flashpanel.smm.tables import smm_orders, smm_services
+from flashpanel.wallet.tables import ledger_entries
+
+__all__ = [
+    "account_categories",
+    "account_orders",
+    "account_products",
+    "customers",
+    "ledger_entries",
+    "metadata",
+    "otp_countries",
+    "otp_orders",
+    "otp_service_providers",
+    "otp_services",
+    "providers",
+    "smm_orders",
+    "smm_services",
+    "stock_items",
+]

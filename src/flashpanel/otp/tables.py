@@ -1,0 +1,73 @@
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    true,
+)
+
+from flashpanel.db.metadata import metadata
+
+otp_countries = Table(
+    "otp_countries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("code", String(2), nullable=False, unique=True),  # ISO 3166-1 alpha-2
+    Column("active", Boolean, nullable=False, server_default=true()),
+)
+
+otp_services = Table(
+    "otp_services",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("country_id", Integer, ForeignKey("otp_countries.id"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("code", String(32), nullable=False),  # short code such as "wa"
+    Column("price_cents", BigInteger, nullable=False),
+    Column("active", Boolean, nullable=False, server_default=true()),
+    UniqueConstraint("country_id", "code"),
+)
+
+# Which providers can sell a number for a (country, service), tried in priority order.
+otp_service_providers = Table(
+    "otp_service_providers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("otp_service_id", Integer, ForeignKey("otp_services.id"), nullable=False),
+    Column("provider_id", Integer, ForeignKey("providers.id"), nullable=False),
+    Column("upstream_service", String(32), nullable=False),
+    Column("upstream_country", String(32), nullable=False),
+    Column("priority", Integer, nullable=False, server_default="0"),
+    UniqueConstraint("otp_service_id", "provider_id"),
+)
+
+otp_orders = Table(
+    "otp_orders",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("request_id", String(64), nullable=False, unique=True),
+    Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False),
+    Column("otp_service_id", Integer, ForeignKey("otp_services.id"), nullable=False),
+    Column("country_id", Integer, ForeignKey("otp_countries.id"), nullable=False),
+    Column("phone_number", String(32), nullable=True),
+    Column("charge_cents", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("sms_code", String(32), nullable=True),
+    Column("provider_id", Integer, ForeignKey("providers.id"), nullable=True),
+    Column("upstream_activation_id", String(64), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("expires_at", Float, nullable=True),
+    Column("next_check_at", Float, nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Index("ix_otp_orders_customer_id_id", "customer_id", "id"),
+    Index("ix_otp_orders_status_expires_at", "status", "expires_at"),
+)

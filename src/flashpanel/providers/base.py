@@ -1,0 +1,117 @@
+"""The provider seam: what flashpanel needs from whoever fulfils an order.
+
+SMM providers take orders and report their progress; number providers sell one activation of a
+phone number and report the SMS it receives. The built-in simulators, and one adapter per upstream
+protocol (SMM API v2, SMS-Activate's handler_api), implement these protocols. Statuses returned here
+are already flashpanel's own words; adapters translate the upstream's spelling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal, Protocol
+
+SmmStatus = Literal["pending", "processing", "in_progress", "completed", "partial", "cancelled"]
+
+
+class ProviderError(Exception):
+    """An upstream refused or failed. ``retryable`` says whether trying again later may succeed
+    (timeouts, 5xx, HTML bodies) or not (bad service, bad link, bad key)."""
+
+    def __init__(self, message: str, *, retryable: bool, token: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retryable = retryable
+        self.token = token
+
+
+class NoNumbersAvailable(ProviderError):
+    """The number provider has no number for this (country, service) right now; try another one."""
+
+    def __init__(self, message: str = "No numbers available") -> None:
+        super().__init__(message, retryable=False, token="NO_NUMBERS")
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamBalance:
+    amount: Decimal
+    currency: str
+
+
+# -- SMM -----------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class SmmSubmission:
+    upstream_order_id: str
+    # What the upstream charged, in its own currency, when it says so.
+    cost: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SmmProgress:
+    status: SmmStatus
+    start_count: int | None = None
+    remains: int | None = None
+    cost: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamService:
+    service: str
+    name: str
+    type: str
+    category: str
+    rate: Decimal  # per 1000, provider currency, full precision
+    min: int
+    max: int
+    refill: bool = False
+    cancel: bool = False
+    dripfeed: bool = False
+    description: str = ""
+
+
+class SmmProvider(Protocol):
+    async def submit(
+        self, *, upstream_service: str, link: str, quantity: int, runs: int | None = None, interval: int | None = None
+    ) -> SmmSubmission:
+        """Place the order upstream. Raises :class:`ProviderError`."""
+        ...
+
+    async def fetch_progress(self, upstream_order_ids: Sequence[str]) -> dict[str, SmmProgress | ProviderError]:
+        """Status of many orders at once (adapters batch by the upstream's limit)."""
+        ...
+
+
+# -- Numbers (OTP) -------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Activation:
+    activation_id: str
+    phone_number: str
+    # Epoch seconds when the upstream ends the activation, when it says so.
+    expires_at: float | None = None
+    cost: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SmsState:
+    state: Literal["waiting", "received", "cancelled"]
+    code: str | None = None
+
+
+class NumberProvider(Protocol):
+    async def buy_number(self, *, upstream_country: str, upstream_service: str) -> Activation:
+        """Raises :class:`NoNumbersAvailable` or :class:`ProviderError`."""
+        ...
+
+    async def check_sms(self, activation_id: str) -> SmsState: ...
+
+    async def cancel(self, activation_id: str) -> None:
+        """Release the number upstream (the customer cancelled or it expired)."""
+        ...
+
+    async def finish(self, activation_id: str) -> None:
+        """Tell the upstream the code was used."""
+        ...
+
+    async def available(self, *, upstream_country: str, upstream_service: str) -> int: ...

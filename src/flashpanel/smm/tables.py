@@ -1,0 +1,63 @@
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    false,
+    true,
+)
+
+from flashpanel.db.metadata import metadata
+
+smm_services = Table(
+    "smm_services",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("category", String(100), nullable=False),
+    Column("type", String(50), nullable=False, server_default="Default"),
+    Column("rate_cents", BigInteger, nullable=False),  # customer price per 1000
+    Column("min_quantity", Integer, nullable=False),
+    Column("max_quantity", Integer, nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("active", Boolean, nullable=False, server_default=true()),
+    Column("provider_id", Integer, ForeignKey("providers.id"), nullable=True),
+    Column("upstream_service", String(64), nullable=True),
+    # Provider's price per 1000 in its own currency, full precision, as a decimal string.
+    Column("cost_rate", String(32), nullable=True),
+    Column("refill", Boolean, nullable=False, server_default=false()),
+    Column("cancel", Boolean, nullable=False, server_default=false()),
+    Column("dripfeed", Boolean, nullable=False, server_default=false()),
+    Column("created_at", Float, nullable=False),
+)
+
+smm_orders = Table(
+    "smm_orders",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False),
+    Column("service_id", Integer, ForeignKey("smm_services.id"), nullable=False),
+    Column("link", Text, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("charge_cents", BigInteger, nullable=False),
+    Column("refunded_cents", BigInteger, nullable=False, server_default="0"),
+    Column("status", String(16), nullable=False),
+    Column("start_count", BigInteger, nullable=True),
+    Column("remains", BigInteger, nullable=False),
+    Column("provider_id", Integer, ForeignKey("providers.id"), nullable=True),
+    Column("upstream_order_id", String(64), nullable=True),
+    Column("cost", String(32), nullable=True),  # what the provider charged, panel currency
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text, nullable=True),
+    Column("next_check_at", Float, nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Index("ix_smm_orders_customer_id_id", "customer_id", "id"),
+    Index("ix_smm_orders_status_next_check_at", "status", "next_check_at"),
+)

@@ -1,0 +1,25 @@
+"""Assertions and accessors shared by the tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Litestar
+
+from flashpanel.state import AppState
+
+
+def state_of(app: Litestar) -> AppState:
+    state: AppState = app.state.fp
+    return state
+
+
+def assert_error(response: Any, status: int, contains: str | None = None) -> None:
+    """The one error envelope, with the expected status and (part of) the message."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"success", "error"}, body
+    assert body["success"] is False
+    assert isinstance(body["error"], str) and body["error"]
+    if contains is not None:
+        assert contains.lower() in body["error"].lower(), body["error"]

@@ -1,0 +1,111 @@
+"""The ledger is the only code that moves money: balance == sum of ledger, never negative."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from flashpanel.customers import service as customers
+from flashpanel.db.runner import Conn, Database, open_database
+from flashpanel.errors import InsufficientBalance
+from flashpanel.wallet import ledger
+
+
+def _new_customer(db: Database, name: str, balance: str = "0") -> int:
+    db.write_sync(customers.create_customer, name=name, initial_balance=Decimal(balance))
+    return db.read_sync(customers.customer_id_by_name, name=name)
+
+
+def _debit(conn: Conn, *, customer_id: int, cents: int) -> int:
+    return ledger.move_money(conn, customer_id=customer_id, amount_cents=-cents, kind="charge")
+
+
+operations = st.lists(
+    st.tuples(
+        st.sampled_from(["topup", "charge", "refund", "adjustment"]),
+        st.integers(min_value=1, max_value=10**9),
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=operations)
+def test_any_sequence_of_movements_keeps_balance_equal_to_ledger_and_never_negative(
+    db: Database, ops: list[tuple[str, int]]
+) -> None:
+    customer_id = _new_customer(db, f"prop-{id(ops)}-{len(ops)}-{hash(tuple(ops))}")
+    expected = 0
+    for kind, cents in ops:
+        signed = -cents if kind in ("charge", "adjustment") else cents
+        try:
+            db.write_sync(ledger.move_money, customer_id=customer_id, amount_cents=signed, kind=kind)  # type: ignore[arg-type]
+            expected += signed
+        except InsufficientBalance:
+            assert expected + signed < 0  # refused only when it would go negative
+        balance = db.read_sync(ledger.balance_cents, customer_id=customer_id)
+        assert balance == expected >= 0
+        assert db.read_sync(ledger.ledger_sum_cents, customer_id=customer_id) == balance
+
+
+def test_each_movement_is_one_ledger_row_with_the_balance_after(db: Database) -> None:
+    customer_id = _new_customer(db, "rows", "10.00")
+    db.write_sync(_debit, customer_id=customer_id, cents=250)
+    rows = db.read_sync(
+        lambda conn: conn.all(
+            "SELECT amount_cents, balance_after_cents, kind FROM ledger_entries WHERE customer_id = ? ORDER BY id",
+            (customer_id,),
+        )
+    )
+    assert [(r["amount_cents"], r["balance_after_cents"], r["kind"]) for r in rows] == [
+        (1000, 1000, "topup"),
+        (-250, 750, "charge"),
+    ]
+
+
+def test_a_refused_debit_writes_nothing(db: Database) -> None:
+    customer_id = _new_customer(db, "short", "1.00")
+    with pytest.raises(InsufficientBalance):
+        db.write_sync(_debit, customer_id=customer_id, cents=101)
+    assert db.read_sync(ledger.balance_cents, customer_id=customer_id) == 100
+    assert (
+        db.read_sync(lambda c: c.scalar("SELECT COUNT(*) FROM ledger_entries WHERE customer_id = ?", (customer_id,)))
+        == 1
+    )
+
+
+def test_concurrent_debits_succeed_exactly_as_often_as_the_balance_covers(db: Database, database_url: str) -> None:
+    customer_id = _new_customer(db, "race", "10.00")  # covers 10 debits of 1.00
+    attempts = 40
+    # Independent handles race on separate connections, as separate processes would.
+    handles = [open_database(database_url, pool_size=4) for _ in range(4)]
+
+    def attempt(i: int) -> bool:
+        try:
+            handles[i % len(handles)].write_sync(_debit, customer_id=customer_id, cents=100)
+            return True
+        except InsufficientBalance:
+            return False
+
+    try:
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            results = list(pool.map(attempt, range(attempts)))
+    finally:
+        for handle in handles:
+            handle.close()
+    assert results.count(True) == 10
+    assert db.read_sync(ledger.balance_cents, customer_id=customer_id) == 0
+    assert db.read_sync(ledger.ledger_sum_cents, customer_id=customer_id) == 0
+
+
+def test_an_order_can_be_refunded_only_once(db: Database) -> None:
+    customer_id = _new_customer(db, "refund-once", "5.00")
+    db.write_sync(ledger.charge, customer_id=customer_id, amount_cents=300, order_kind="smm", order_id=1)
+    db.write_sync(ledger.refund, customer_id=customer_id, amount_cents=300, order_kind="smm", order_id=1)
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
+        db.write_sync(ledger.refund, customer_id=customer_id, amount_cents=300, order_kind="smm", order_id=1)
+    assert db.read_sync(ledger.balance_cents, customer_id=customer_id) == 500
