@@ -62,10 +62,15 @@ def secret_box() -> SecretBox:
 
 
 def amount(text: str, *, what: str = "amount") -> Decimal:
+    """A money amount typed by the operator: refuses text, and more than 2 decimal places
+    (rounding an operator's figure silently would make the books disagree with their notes)."""
     try:
-        return parse_amount(text)
+        value = parse_amount(text)
     except InvalidAmount:
         fail(f"{what} must be a number like 1500 or 1500.50, got {text!r}")
+    if value != Decimal(text.strip()):
+        fail(f"{what} has more than 2 decimal places: {text!r}")
+    return value
 
 
 def table(rows: list[tuple[object, ...]], header: tuple[str, ...]) -> None:

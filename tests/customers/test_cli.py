@@ -1,0 +1,114 @@
+"""The operator CLI for customers: a stable contract that scripts depend on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from flashpanel.cli import app
+from flashpanel.config import Settings, get_settings
+from flashpanel.customers.keys import key_digest
+from flashpanel.db.runner import Database
+from flashpanel.wallet import ledger
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("FLASHPANEL_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("FLASHPANEL_SECRET_KEY_FILE", str(settings.secret_key_file))
+    monkeypatch.setenv("FLASHPANEL_DEMO_KEY_FILE", str(settings.demo_key_file))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _customer(db: Database, name: str) -> dict[str, object]:
+    row = db.read_sync(lambda c: c.one("SELECT * FROM customers WHERE name = ?", (name,)))
+    assert row is not None
+    return dict(row)
+
+
+def test_create_prints_the_key_alone_on_the_last_line(db: Database) -> None:
+    code, out, _ = run("users", "create", "alice", "--balance", "1500.50")
+    assert code == 0
+    key = out.strip().splitlines()[-1]
+    assert " " not in key and len(key) >= 43
+    row = _customer(db, "alice")
+    assert row["api_key_digest"] == key_digest(key)
+    assert row["balance_cents"] == 150050
+
+
+def test_topup_adds_one_ledger_entry_with_the_note(db: Database) -> None:
+    run("users", "create", "bob")
+    code, out, _ = run("users", "topup", "bob", "250", "--note", "bank transfer 42")
+    assert code == 0 and "250.00" in out
+    customer_id = int(_customer(db, "bob")["id"])  # type: ignore[call-overload]
+    rows = db.read_sync(
+        lambda c: c.all("SELECT amount_cents, kind, note FROM ledger_entries WHERE customer_id = ?", (customer_id,))
+    )
+    assert [(r["amount_cents"], r["kind"], r["note"]) for r in rows] == [(25000, "topup", "bank transfer 42")]
+    assert db.read_sync(ledger.balance_cents, customer_id=customer_id) == 25000
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("users", "topup", "nobody", "5"), "no customer named"),
+        (("users", "topup", "carol", "abc"), "must be a number"),
+        (("users", "topup", "carol", "--", "-5"), "must be positive"),
+        (("users", "topup", "carol", "1.005"), "more than 2 decimal places"),
+        (("users", "create", "carol"), "already exists"),
+        (("users", "create", "dave", "--balance", "-1"), "must not be negative"),
+        (("users", "disable", "nobody"), "no customer named"),
+        (("users", "rotate-key", "nobody"), "no customer named"),
+    ],
+)
+def test_bad_input_exits_non_zero_with_a_one_line_message(args: tuple[str, ...], message: str) -> None:
+    run("users", "create", "carol")
+    code, _, err = run(*args)
+    assert code != 0
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0].lower(), err
+
+
+def test_list_shows_balances_and_status() -> None:
+    run("users", "create", "erin", "--balance", "10")
+    run("users", "create", "frank")
+    run("users", "disable", "frank")
+    code, out, _ = run("users", "list")
+    assert code == 0
+    assert any("erin" in line and "10.00" in line and "active" in line for line in out.splitlines())
+    assert any("frank" in line and "disabled" in line for line in out.splitlines())
+
+
+def test_rotate_key_replaces_the_stored_digest(db: Database) -> None:
+    _, out, _ = run("users", "create", "gina")
+    old = out.strip().splitlines()[-1]
+    code, out, _ = run("users", "rotate-key", "gina")
+    new = out.strip().splitlines()[-1]
+    assert code == 0 and new != old
+    assert _customer(db, "gina")["api_key_digest"] == key_digest(new)
+
+
+def test_demo_seed_is_idempotent_and_prints_the_same_key(settings: Settings, db: Database) -> None:
+    code1, out1, _ = run("demo", "seed")
+    code2, out2, _ = run("demo", "seed")
+    assert code1 == code2 == 0
+    assert out1.strip().splitlines()[-1] == out2.strip().splitlines()[-1]
+    assert _customer(db, "demo")["balance_cents"] == 1500000
+    assert Path(settings.demo_key_file).stat().st_mode & 0o777 == 0o600
+
+
+def test_db_upgrade_reports_up_to_date() -> None:
+    code, out, _ = run("db", "upgrade")
+    assert code == 0 and "up to date" in out
