@@ -47,3 +47,10 @@ async def test_openapi_docs_are_served(client: httpx.AsyncClient) -> None:
     assert (await client.get("/docs")).status_code == 200
     schema = (await client.get("/docs/openapi.json")).json()
     assert "/api/v1/balance" in schema["paths"]
+
+
+async def test_prometheus_metrics_are_served(client: httpx.AsyncClient, make_customer: Callable[..., str]) -> None:
+    make_customer(balance="12.34")  # a top-up ledger entry
+    response = await client.get("/metrics")
+    assert response.status_code == 200
+    assert 'flashpanel_ledger_entries_total{kind="topup"}' in response.text

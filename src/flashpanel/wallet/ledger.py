@@ -10,6 +10,7 @@ from typing import Literal
 
 from flashpanel.db.runner import Conn, now
 from flashpanel.errors import InsufficientBalance, NotFound
+from flashpanel.metrics import MONEY_CENTS, MONEY_MOVEMENTS
 
 LedgerKind = Literal["topup", "charge", "refund", "adjustment"]
 OrderKind = Literal["smm", "otp", "accounts"]
@@ -55,6 +56,9 @@ def move_money(
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (customer_id, amount_cents, balance_after, kind, order_kind, order_id, note, now()),
     )
+    # Counted before commit: a rolled-back unit over-counts by one, which monitoring can tolerate.
+    MONEY_MOVEMENTS.labels(kind).inc()
+    MONEY_CENTS.labels(kind).inc(abs(amount_cents))
     return balance_after
 
 

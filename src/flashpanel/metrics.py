@@ -1,0 +1,15 @@
+"""Prometheus metrics, served at ``/metrics`` (expose it to your monitoring only, not the internet)."""
+
+from __future__ import annotations
+
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, generate_latest
+
+LOOP_HANDLED = Counter("flashpanel_worker_items_total", "Items a background loop handled", ["loop"])
+LOOP_FAILURES = Counter("flashpanel_worker_failures_total", "Passes of a background loop that raised", ["loop"])
+LOOP_LAST_PASS = Gauge("flashpanel_worker_last_pass_timestamp_seconds", "When a loop last finished a pass", ["loop"])
+MONEY_MOVEMENTS = Counter("flashpanel_ledger_entries_total", "Ledger entries written", ["kind"])
+MONEY_CENTS = Counter("flashpanel_ledger_cents_total", "Absolute cents moved, by ledger kind", ["kind"])
+
+
+def render() -> tuple[bytes, str]:
+    return generate_latest(), CONTENT_TYPE_LATEST
