@@ -6,10 +6,10 @@ import asyncio
 import logging
 import os
 import signal
+import sys
 from typing import Annotated
 
 import typer
-import uvicorn
 
 from flashpanel.cli.common import database, fail
 from flashpanel.cli.demo import seed_demo
@@ -30,6 +30,10 @@ def serve(
         bool, typer.Option("--no-worker", help="Do not run background loops in the API process")
     ] = False,
     access_log: Annotated[bool, typer.Option(help="Log every request (keys redacted)")] = True,
+    proxy_headers: Annotated[
+        bool, typer.Option(help="Trust X-Forwarded-For/Proto from --forwarded-allow-ips (behind nginx)")
+    ] = False,
+    forwarded_allow_ips: Annotated[str, typer.Option(help="Proxies trusted for --proxy-headers")] = "127.0.0.1",
 ) -> None:
     """Migrate the database and serve the API."""
     settings = get_settings()
@@ -47,16 +51,27 @@ def serve(
     if no_worker:
         os.environ["FLASHPANEL_RUN_WORKER"] = "false"
         get_settings.cache_clear()
-    uvicorn.run(
-        "flashpanel.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        access_log=access_log,
-        log_level="info",
-        proxy_headers=False,
-    )
+    # Replace this process with the lean server process (same PID, none of the CLI's imports).
+    argv = [
+        sys.executable,
+        "-m",
+        "flashpanel.server",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--forwarded-allow-ips",
+        forwarded_allow_ips,
+    ]
+    if not access_log:
+        argv.append("--no-access-log")
+    if proxy_headers:
+        argv.append("--proxy-headers")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, argv)
 
 
 def worker(
