@@ -1,0 +1,108 @@
+"""Stock items: importing credentials (encrypted, de-duplicated) and claiming them for an order.
+
+Each item is one ``login:password`` line, stored as a Fernet token (``secret_encrypted``) next to a keyed
+fingerprint of the plaintext. The fingerprint is unique per product and is never deleted, so a credential
+already sold is never imported (and sold) again. Plaintext exists only in the importing process and in
+the buyer's response; nothing here logs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from flashpanel.crypto import SecretBox
+from flashpanel.db.runner import Conn, now
+from flashpanel.errors import NotFound
+
+_LOOKUP_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    added: int
+    skipped: int
+
+
+def stock_lines(text: str) -> list[str]:
+    """One item per line; surrounding whitespace (and ``\\r``) trimmed, blank lines dropped."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def add_stock(conn: Conn, *, product_id: int, lines: Iterable[str], secrets: SecretBox) -> ImportResult:
+    """Encrypt and store the items of ``lines`` for a product (active or not).
+
+    Duplicates — of an item already stocked for this product (sold or not), or of an earlier line of
+    the same batch — are skipped and counted. Raises :class:`NotFound` for an unknown product."""
+    if conn.one("SELECT 1 FROM account_products WHERE id = ?", (product_id,)) is None:
+        raise NotFound(f"Product {product_id} not found")
+    batch: dict[str, str] = {}
+    skipped = 0
+    for line in lines:
+        item = line.strip()
+        if not item:
+            continue
+        fingerprint = secrets.fingerprint(item)
+        if fingerprint in batch:
+            skipped += 1
+        else:
+            batch[fingerprint] = item
+    fingerprints = list(batch)
+    for start in range(0, len(fingerprints), _LOOKUP_CHUNK):
+        chunk = fingerprints[start : start + _LOOKUP_CHUNK]
+        placeholders = ", ".join("?" * len(chunk))
+        for row in conn.all(
+            f"SELECT fingerprint FROM stock_items WHERE product_id = ? AND fingerprint IN ({placeholders})",
+            (product_id, *chunk),
+        ):
+            del batch[row["fingerprint"]]
+            skipped += 1
+    created_at = now()
+    conn.executemany(
+        "INSERT INTO stock_items (product_id, secret_encrypted, fingerprint, created_at) VALUES (?, ?, ?, ?)",
+        [(product_id, secrets.encrypt(item), fingerprint, created_at) for fingerprint, item in batch.items()],
+    )
+    return ImportResult(added=len(batch), skipped=skipped)
+
+
+def unsold_count(conn: Conn, *, product_id: int) -> int:
+    return int(conn.scalar("SELECT COUNT(*) FROM stock_items WHERE product_id = ? AND order_id IS NULL", (product_id,)))
+
+
+def claim(conn: Conn, *, product_id: int, order_id: int, quantity: int) -> list[str]:
+    """Mark up to ``quantity`` unsold items (oldest first) as sold to ``order_id``; return their encrypted
+    tokens in stock order. The caller must check it got ``quantity`` of them and roll back otherwise.
+
+    One conditional statement: an item is taken only while ``order_id IS NULL``. On SQLite the single
+    writer serialises claims; on PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets concurrent buyers take
+    different rows instead of queueing on (or double-taking) the same ones."""
+    rows = conn.all(
+        "UPDATE stock_items SET order_id = ?, sold_at = ? "
+        "WHERE order_id IS NULL AND id IN ("
+        "SELECT id FROM stock_items WHERE product_id = ? AND order_id IS NULL ORDER BY id LIMIT ?"
+        f"{conn.for_update_skip_locked}) "
+        "RETURNING id, secret_encrypted",
+        (order_id, now(), product_id, quantity),
+    )
+    return [row["secret_encrypted"] for row in sorted(rows, key=lambda row: int(row["id"]))]
+
+
+def items_of_orders(conn: Conn, *, order_ids: list[int]) -> dict[int, list[str]]:
+    """The encrypted items delivered to each of these orders, in stock order."""
+    delivered: dict[int, list[str]] = {order_id: [] for order_id in order_ids}
+    if not order_ids:
+        return delivered
+    placeholders = ", ".join("?" * len(order_ids))
+    for row in conn.all(
+        f"SELECT order_id, secret_encrypted FROM stock_items WHERE order_id IN ({placeholders}) ORDER BY id",
+        order_ids,
+    ):
+        delivered[int(row["order_id"])].append(row["secret_encrypted"])
+    return delivered
+
+
+def as_account(line: str) -> dict[str, str]:
+    """A stored ``login:password`` line as the API's account object, split at the first colon (a
+    password may contain colons). A line without a colon is all login, with an empty password."""
+    email, _, password = line.partition(":")
+    return {"email": email, "password": password}
