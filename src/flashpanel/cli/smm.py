@@ -1,3 +1,197 @@
+"""``flashpanel smm``: the SMM catalog and orders, for the operator."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
 
-app = typer.Typer(help="smm commands.", no_args_is_help=True)
+from flashpanel.cli.common import amount, fail, read, table, write
+from flashpanel.smm import admin, catalog
+from flashpanel.wallet.money import format_cents
+
+app = typer.Typer(help="SMM services and orders.", no_args_is_help=True)
+services_app = typer.Typer(help="The SMM catalog.", no_args_is_help=True)
+orders_app = typer.Typer(help="SMM orders.", no_args_is_help=True)
+app.add_typer(services_app, name="services")
+app.add_typer(orders_app, name="orders")
+
+Rate = Annotated[str, typer.Option(help="Price per 1000 in the panel currency, e.g. 500 or 499.50")]
+
+
+def _rate(text: str) -> Any:
+    value = amount(text, what="rate")
+    if value < 0:
+        fail("rate must not be negative")
+    return value
+
+
+@services_app.command("add")
+def services_add(
+    name: Annotated[str, typer.Option(help="Shown to customers")],
+    category: Annotated[str, typer.Option()],
+    rate: Rate,
+    min_: Annotated[int, typer.Option("--min", help="Smallest quantity")],
+    max_: Annotated[int, typer.Option("--max", help="Largest quantity")],
+    type_: Annotated[str, typer.Option("--type")] = "Default",
+    description: Annotated[str, typer.Option()] = "",
+    provider: Annotated[str | None, typer.Option(help="Provider name (default: the built-in simulator)")] = None,
+    upstream_service: Annotated[str | None, typer.Option(help="The provider's service id")] = None,
+) -> None:
+    """Add an active service; prints its id."""
+    spec = catalog.ServiceInput(
+        name=name,
+        category=category,
+        rate=_rate(rate),
+        min_quantity=min_,
+        max_quantity=max_,
+        type=type_,
+        description=description,
+        provider=provider,
+        upstream_service=upstream_service,
+    )
+    service_id = write(catalog.add_service, spec=spec)
+    typer.echo(f"added service {service_id}: {name}")
+
+
+@services_app.command("list")
+def services_list() -> None:
+    """Every service, active or not."""
+    rows = read(catalog.all_services)
+    table(
+        [
+            (
+                r["id"],
+                r["name"],
+                r["category"],
+                r["type"],
+                format_cents(int(r["rate_cents"])),
+                r["min_quantity"],
+                r["max_quantity"],
+                "active" if r["active"] else "disabled",
+                r["provider_id"] or "simulator",
+            )
+            for r in rows
+        ],
+        ("ID", "NAME", "CATEGORY", "TYPE", "RATE", "MIN", "MAX", "STATUS", "PROVIDER"),
+    )
+
+
+@services_app.command("update")
+def services_update(
+    service_id: Annotated[int, typer.Argument(metavar="ID")],
+    name: Annotated[str | None, typer.Option()] = None,
+    category: Annotated[str | None, typer.Option()] = None,
+    rate: Annotated[str | None, typer.Option(help="Price per 1000")] = None,
+    min_: Annotated[int | None, typer.Option("--min")] = None,
+    max_: Annotated[int | None, typer.Option("--max")] = None,
+    type_: Annotated[str | None, typer.Option("--type")] = None,
+    description: Annotated[str | None, typer.Option()] = None,
+    provider: Annotated[str | None, typer.Option()] = None,
+    upstream_service: Annotated[str | None, typer.Option()] = None,
+    enable: Annotated[bool, typer.Option("--enable", help="Make a disabled service active again")] = False,
+) -> None:
+    """Change some fields of a service (existing orders keep their price)."""
+    changes: dict[str, Any] = {
+        key: value
+        for key, value in {
+            "name": name,
+            "category": category,
+            "min_quantity": min_,
+            "max_quantity": max_,
+            "type": type_,
+            "description": description,
+            "provider": provider,
+            "upstream_service": upstream_service,
+        }.items()
+        if value is not None
+    }
+    if rate is not None:
+        changes["rate"] = _rate(rate)
+    if enable:
+        changes["active"] = True
+    if not changes:
+        fail("nothing to change; give at least one option")
+    write(catalog.update_service, service_id=service_id, changes=changes)
+    typer.echo(f"updated service {service_id}")
+
+
+@services_app.command("disable")
+def services_disable(service_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
+    """Hide a service from the catalog and refuse new orders for it (running orders go on)."""
+    write(catalog.set_active, service_id=service_id, active=False)
+    typer.echo(f"disabled service {service_id}")
+
+
+@services_app.command("import")
+def services_import(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="CSV with a header line, or a JSON array")],
+) -> None:
+    """Create or update services from a file, all or nothing. Columns/keys: id, name, category, type,
+    rate, min, max, description, provider, upstream_service. A row with an id, or with the name and
+    category of an existing service, updates it."""
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        fail(f"cannot read {str(file)!r}: {exc.strerror or exc}")
+    fmt = "json" if file.suffix.lower() == ".json" or text.lstrip().startswith(("[", "{")) else "csv"
+    rows = write(catalog.parse_catalog_and_import, text=text, fmt=fmt)
+    created, updated = rows
+    typer.echo(f"imported {created + updated} service(s): {created} created, {updated} updated")
+
+
+def _when(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+@orders_app.command("list")
+def orders_list(
+    user: Annotated[str | None, typer.Option(help="Only this customer's orders")] = None,
+    status: Annotated[str | None, typer.Option(help="Only orders in this status")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10000)] = 50,
+) -> None:
+    """The newest orders."""
+    rows = read(admin.list_orders, user=user, status=status, limit=limit)
+    table(
+        [
+            (
+                r["id"],
+                r["customer"],
+                r["service"],
+                r["quantity"],
+                format_cents(int(r["charge_cents"])),
+                format_cents(int(r["refunded_cents"])),
+                r["status"],
+                r["remains"],
+                r["upstream_order_id"],
+                _when(float(r["created_at"])),
+                r["last_error"],
+            )
+            for r in rows
+        ],
+        ("ID", "CUSTOMER", "SERVICE", "QTY", "CHARGE", "REFUNDED", "STATUS", "REMAINS", "UPSTREAM", "CREATED", "ERROR"),
+    )
+
+
+@orders_app.command("cancel")
+def orders_cancel(order_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
+    """Cancel an unfinished order and refund its whole charge (the upstream is not told)."""
+    applied = write(admin.cancel_order, order_id=order_id)
+    typer.echo(f"order {order_id}: cancelled, refunded {format_cents(applied.refunded_cents)}")
+
+
+@orders_app.command("set-status")
+def orders_set_status(
+    order_id: Annotated[int, typer.Argument(metavar="ID")],
+    status: Annotated[str, typer.Argument(metavar="STATUS")],
+    remains: Annotated[int | None, typer.Option(help="Undelivered quantity (required for partial)")] = None,
+) -> None:
+    """Move an order forward (processing, in_progress, completed, partial, cancelled), refunding what the
+    new status says: partial refunds charge * remains / quantity, cancelled the whole charge."""
+    applied = write(admin.set_status, order_id=order_id, status=status, remains=remains)
+    typer.echo(
+        f"order {order_id}: {applied.previous} -> {applied.status}, remains {applied.remains}, "
+        f"refunded {format_cents(applied.refunded_cents)}"
+    )

@@ -1,1 +1,69 @@
-routes: list[object] = []
+"""The four SMM endpoints (thin: parameters in, one unit of work, the spec's shape out)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from litestar import Request, Response, get, post
+
+from flashpanel.api.context import begin
+from flashpanel.api.params import page_and_limit
+from flashpanel.api.ratelimit import RateClass
+from flashpanel.api.responses import ok, pagination
+from flashpanel.customers.service import authenticate
+from flashpanel.smm import service
+from flashpanel.state import AppState
+
+# The catalog changes rarely; serving it from memory for a few seconds saves a query per request.
+# The key is still checked on every request (its own one-statement unit of work).
+CATALOG_TTL_SECONDS = 3.0
+_CATALOG = "smm_catalog"
+
+
+@get("/smm/services", summary="SMM services", description="Active SMM services with their price per 1000.")
+async def list_services(request: Request[Any, Any, Any]) -> Response[bytes]:
+    call = await begin(request, RateClass.LIST)
+    cached: tuple[float, list[dict[str, Any]]] | None = call.state.extras.get(_CATALOG)
+    if cached is not None and cached[0] > time.monotonic():
+        await call.read(authenticate, key_digest=call.key_digest)
+        return ok(request, cached[1])
+    services = await call.read(service.services_for_key, key_digest=call.key_digest)
+    call.state.extras[_CATALOG] = (time.monotonic() + CATALOG_TTL_SECONDS, services)
+    return ok(request, services)
+
+
+@post("/smm/order", status_code=200, summary="Place an SMM order", description="Charge the wallet and queue the order.")
+async def place_order(request: Request[Any, Any, Any]) -> Response[bytes]:
+    call = await begin(request, RateClass.ORDERS)
+    placed = await call.write(
+        service.place_order,
+        key_digest=call.key_digest,
+        service=call.params.get("service"),
+        link=call.params.get("link"),
+        quantity=call.params.get("quantity"),
+    )
+    return ok(request, {**placed, "currency": call.state.settings.currency}, message="Order placed successfully")
+
+
+@get("/smm/status", summary="SMM order status", description="One of your orders, by id.")
+async def order_status(request: Request[Any, Any, Any]) -> Response[bytes]:
+    call = await begin(request, RateClass.STATUS)
+    order = await call.read(service.order_status, key_digest=call.key_digest, order=call.params.get("order"))
+    return ok(request, order)
+
+
+@get("/smm/orders", summary="SMM order history", description="Your orders, newest first, paginated.")
+async def order_history(request: Request[Any, Any, Any]) -> Response[bytes]:
+    call = await begin(request, RateClass.STATUS)
+    page, limit = page_and_limit(call.params)
+    orders, total = await call.read(service.order_history, key_digest=call.key_digest, page=page, limit=limit)
+    return ok(request, {"orders": orders, "pagination": pagination(page=page, limit=limit, total=total)})
+
+
+def forget_catalog(state: AppState) -> None:
+    """Drop the cached catalog (tests, and after an in-process catalog change)."""
+    state.extras.pop(_CATALOG, None)
+
+
+routes = [list_services, place_order, order_status, order_history]

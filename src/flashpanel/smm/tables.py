@@ -1,3 +1,5 @@
+"""SMM catalog and orders. Money in integer cents (D3), times in epoch seconds (D5)."""
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -53,9 +55,14 @@ smm_orders = Table(
     Column("provider_id", Integer, ForeignKey("providers.id"), nullable=True),
     Column("upstream_order_id", String(64), nullable=True),
     Column("cost", String(32), nullable=True),  # what the provider charged, panel currency
+    # Submission attempts so far (the outbox's retry counter).
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("last_error", Text, nullable=True),
+    # When the worker next looks at the order (submission retry or status poll).
     Column("next_check_at", Float, nullable=True),
+    # Set while a worker is handing a pending order to the provider (the submission claim); cleared
+    # when the outcome is stored. A pending order with it set is never claimed again: at most once.
+    Column("submitting_at", Float, nullable=True),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
     Index("ix_smm_orders_customer_id_id", "customer_id", "id"),

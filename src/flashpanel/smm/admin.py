@@ -1,0 +1,71 @@
+"""The operator's hand on SMM orders: list them, cancel one, or set its status (refunds included)."""
+
+from __future__ import annotations
+
+from flashpanel.db.runner import Conn, Row, now
+from flashpanel.errors import RuleViolation
+from flashpanel.smm.fulfilment import STALE_SUBMISSION_SECONDS
+from flashpanel.smm.lifecycle import STATUSES, Applied, apply_transition
+
+
+def list_orders(conn: Conn, *, user: str | None = None, status: str | None = None, limit: int = 50) -> list[Row]:
+    """The newest orders, optionally of one customer and/or in one status."""
+    if status is not None and status not in STATUSES:
+        raise RuleViolation(f"unknown status {status!r}; expected one of {', '.join(STATUSES)}")
+    where, params = [], []
+    if user is not None:
+        customer = conn.one("SELECT id FROM customers WHERE name = ?", (user,))
+        if customer is None:
+            raise RuleViolation(f"No customer named {user!r}")
+        where.append("o.customer_id = ?")
+        params.append(customer["id"])
+    if status is not None:
+        where.append("o.status = ?")
+        params.append(status)
+    clause = f"WHERE {' AND '.join(where)} " if where else ""
+    return conn.all(
+        "SELECT o.id, c.name AS customer, s.name AS service, o.quantity, o.charge_cents, o.refunded_cents, "
+        "o.status, o.remains, o.upstream_order_id, o.last_error, o.created_at "
+        "FROM smm_orders o JOIN customers c ON c.id = o.customer_id JOIN smm_services s ON s.id = o.service_id "
+        f"{clause}ORDER BY o.id DESC LIMIT ?",
+        (*params, limit),
+    )
+
+
+def _order(conn: Conn, order_id: int) -> Row:
+    row = conn.one("SELECT status, submitting_at FROM smm_orders WHERE id = ?", (order_id,))
+    if row is None:
+        raise RuleViolation(f"No SMM order {order_id}")
+    return row
+
+
+def set_status(conn: Conn, *, order_id: int, status: str, remains: int | None = None) -> Applied:
+    """Move an order to ``status`` through the lifecycle (refunding as it says). ``partial`` needs
+    ``remains``. Refused while the order is being handed to its provider, so a cancelled order is never
+    submitted afterwards."""
+    if status not in STATUSES:
+        raise RuleViolation(f"unknown status {status!r}; expected one of {', '.join(STATUSES)}")
+    if status == "partial" and remains is None:
+        raise RuleViolation("a partial order needs --remains")
+    if remains is not None and remains < 0:
+        raise RuleViolation("remains must not be negative")
+    current = _order(conn, order_id)
+    claimed_at = current["submitting_at"]
+    if current["status"] == "pending" and claimed_at is not None and now() - claimed_at < STALE_SUBMISSION_SECONDS:
+        raise RuleViolation(f"order {order_id} is being submitted to its provider right now; try again shortly")
+    applied = apply_transition(
+        conn,
+        order_id=order_id,
+        expected=current["status"],
+        target=status,
+        remains=remains,
+        note=f"set to {status} by the operator",
+    )
+    if applied is None:  # unreachable in practice: the row was read in this same unit of work
+        raise RuleViolation(f"order {order_id} changed meanwhile; try again")
+    return applied
+
+
+def cancel_order(conn: Conn, *, order_id: int) -> Applied:
+    """Cancel an order that has not finished and refund its whole charge."""
+    return set_status(conn, order_id=order_id, status="cancelled")

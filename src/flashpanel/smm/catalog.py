@@ -1,0 +1,237 @@
+"""The operator's SMM catalog: add, update, disable and bulk-import services."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from flashpanel.db.runner import Conn, Row, now
+from flashpanel.errors import NotFound, RuleViolation
+from flashpanel.wallet.money import InvalidAmount, parse_amount, to_cents
+
+FIELDS = ("id", "name", "category", "type", "rate", "min", "max", "description", "provider", "upstream_service")
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceInput:
+    """One service as the operator describes it (rate per 1000 in the panel currency)."""
+
+    name: str
+    category: str
+    rate: Decimal
+    min_quantity: int
+    max_quantity: int
+    type: str = "Default"
+    description: str = ""
+    provider: str | None = None
+    upstream_service: str | None = None
+
+
+def _check(spec: ServiceInput) -> None:
+    if not spec.name.strip():
+        raise RuleViolation("name must not be empty")
+    if not spec.category.strip():
+        raise RuleViolation("category must not be empty")
+    if spec.rate < 0:
+        raise RuleViolation("rate must not be negative")
+    if spec.min_quantity < 1:
+        raise RuleViolation("min must be at least 1")
+    if spec.max_quantity < spec.min_quantity:
+        raise RuleViolation("max must not be below min")
+
+
+def _provider_id(conn: Conn, name: str | None) -> int | None:
+    if not name:
+        return None
+    row = conn.one("SELECT id FROM providers WHERE name = ?", (name,))
+    if row is None:
+        raise NotFound(f"No provider named {name!r}")
+    return int(row["id"])
+
+
+def add_service(conn: Conn, *, spec: ServiceInput) -> int:
+    """Create an active service; returns its id."""
+    _check(spec)
+    row = conn.one(
+        "INSERT INTO smm_services (name, category, type, rate_cents, min_quantity, max_quantity, description, "
+        "active, provider_id, upstream_service, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        (
+            spec.name.strip(),
+            spec.category.strip(),
+            spec.type.strip() or "Default",
+            to_cents(spec.rate),
+            spec.min_quantity,
+            spec.max_quantity,
+            spec.description,
+            True,
+            _provider_id(conn, spec.provider),
+            spec.upstream_service,
+            now(),
+        ),
+    )
+    assert row is not None
+    return int(row["id"])
+
+
+def get_service(conn: Conn, *, service_id: int) -> Row:
+    row = conn.one("SELECT * FROM smm_services WHERE id = ?", (service_id,))
+    if row is None:
+        raise NotFound(f"No SMM service {service_id}")
+    return row
+
+
+def update_service(conn: Conn, *, service_id: int, changes: dict[str, Any]) -> None:
+    """Change some fields of a service. ``changes`` uses :class:`ServiceInput`'s field names, plus
+    ``active``; fields not given keep their value. Existing orders keep the price they were charged."""
+    current = get_service(conn, service_id=service_id)
+    provider_name = None
+    if current["provider_id"] is not None:
+        provider_name = conn.scalar("SELECT name FROM providers WHERE id = ?", (current["provider_id"],))
+    values: dict[str, Any] = {
+        "name": current["name"],
+        "category": current["category"],
+        "rate": Decimal(int(current["rate_cents"])) / 100,
+        "min_quantity": int(current["min_quantity"]),
+        "max_quantity": int(current["max_quantity"]),
+        "type": current["type"],
+        "description": current["description"],
+        "provider": provider_name,
+        "upstream_service": current["upstream_service"],
+    }
+    values.update({k: v for k, v in changes.items() if k in values})
+    merged = ServiceInput(**values)
+    _check(merged)
+    conn.execute(
+        "UPDATE smm_services SET name = ?, category = ?, type = ?, rate_cents = ?, min_quantity = ?, "
+        "max_quantity = ?, description = ?, provider_id = ?, upstream_service = ?, active = ? WHERE id = ?",
+        (
+            merged.name.strip(),
+            merged.category.strip(),
+            merged.type.strip() or "Default",
+            to_cents(merged.rate),
+            merged.min_quantity,
+            merged.max_quantity,
+            merged.description,
+            _provider_id(conn, merged.provider),
+            merged.upstream_service,
+            bool(changes.get("active", current["active"])),
+            service_id,
+        ),
+    )
+
+
+def set_active(conn: Conn, *, service_id: int, active: bool) -> None:
+    get_service(conn, service_id=service_id)
+    conn.execute("UPDATE smm_services SET active = ? WHERE id = ?", (active, service_id))
+
+
+def all_services(conn: Conn) -> list[Row]:
+    return conn.all("SELECT * FROM smm_services ORDER BY category, id")
+
+
+# -- import -----------------------------------------------------------------------------------------
+def parse_catalog(text: str, *, fmt: str) -> list[dict[str, Any]]:
+    """Rows of a CSV file (with a header line) or a JSON array of objects, as dicts."""
+    if fmt == "json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise RuleViolation(f"not valid JSON: {exc.msg} (line {exc.lineno})") from None
+        if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+            raise RuleViolation("a JSON catalog must be an array of objects")
+        return data
+    reader = csv.DictReader(io.StringIO(text))
+    if reader.fieldnames is None:
+        raise RuleViolation("the CSV file is empty")
+    unknown = [name for name in reader.fieldnames if name.strip() not in FIELDS]
+    if unknown:
+        raise RuleViolation(f"unknown CSV column(s): {', '.join(unknown)}; expected some of {', '.join(FIELDS)}")
+    return [{k.strip(): v for k, v in row.items() if v not in (None, "")} for row in reader]
+
+
+def _integer(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise RuleViolation(f"{name} must be an integer")
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise RuleViolation(f"{name} must be an integer, got {value!r}") from None
+
+
+def _rate(value: object) -> Decimal:
+    try:
+        rate = parse_amount(value)
+    except InvalidAmount as exc:
+        raise RuleViolation(f"rate: {exc}") from None
+    if rate != Decimal(str(value).strip()):
+        raise RuleViolation(f"rate has more than 2 decimal places: {value!r}")
+    return rate
+
+
+def _import_row(conn: Conn, item: dict[str, Any]) -> bool:
+    """Create or update one service; True when it was created."""
+    text = {k: str(v).strip() for k, v in item.items() if k in ("name", "category", "type", "description")}
+    existing: Row | None = None
+    if item.get("id") not in (None, ""):
+        existing = get_service(conn, service_id=_integer(item["id"], "id"))
+    elif text.get("name") and text.get("category"):
+        existing = conn.one(
+            "SELECT * FROM smm_services WHERE name = ? AND category = ?", (text["name"], text["category"])
+        )
+    changes: dict[str, Any] = dict(text)
+    if "rate" in item:
+        changes["rate"] = _rate(item["rate"])
+    if "min" in item:
+        changes["min_quantity"] = _integer(item["min"], "min")
+    if "max" in item:
+        changes["max_quantity"] = _integer(item["max"], "max")
+    for key in ("provider", "upstream_service"):
+        if item.get(key) not in (None, ""):
+            changes[key] = str(item[key]).strip()
+    if existing is not None:
+        update_service(conn, service_id=int(existing["id"]), changes=changes)
+        return False
+    missing = [f for f in ("name", "category", "rate", "min", "max") if item.get(f) in (None, "")]
+    if missing:
+        raise RuleViolation(f"missing {', '.join(missing)}")
+    add_service(
+        conn,
+        spec=ServiceInput(
+            name=changes["name"],
+            category=changes["category"],
+            rate=changes["rate"],
+            min_quantity=changes["min_quantity"],
+            max_quantity=changes["max_quantity"],
+            type=changes.get("type", "Default"),
+            description=changes.get("description", ""),
+            provider=changes.get("provider"),
+            upstream_service=changes.get("upstream_service"),
+        ),
+    )
+    return True
+
+
+def import_services(conn: Conn, *, rows: list[dict[str, Any]]) -> tuple[int, int]:
+    """Create or update services from rows, all or nothing: returns (created, updated).
+
+    A row with an ``id`` updates that service; otherwise a service with the same name and category is
+    updated, or a new one created. An error names the row (1-based) and rolls the whole import back."""
+    created = updated = 0
+    for number, item in enumerate(rows, start=1):
+        try:
+            if _import_row(conn, item):
+                created += 1
+            else:
+                updated += 1
+        except (RuleViolation, NotFound) as exc:
+            raise RuleViolation(f"row {number}: {exc.message}") from None
+    return created, updated
+
+
+def parse_catalog_and_import(conn: Conn, *, text: str, fmt: str) -> tuple[int, int]:
+    """Parse a CSV/JSON catalog and import it in this unit of work."""
+    return import_services(conn, rows=parse_catalog(text, fmt=fmt))

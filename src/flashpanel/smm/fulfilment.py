@@ -1,0 +1,247 @@
+"""Units of work behind the SMM background loops: the submission outbox and status sync.
+
+Submission claim protocol (an order is handed to its provider at most once):
+
+1. ``claim_for_submission`` (one write unit) picks due ``pending`` orders with no claim
+   (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite's single writer serialises it) and marks each
+   with ``submitting_at = now`` by a conditional update. The status stays ``pending``: the order
+   becomes ``processing`` only once the provider has accepted it.
+2. The worker calls ``provider.submit`` outside any transaction.
+3. One write unit stores the outcome, conditional on the claim still being the one it took
+   (``status = 'pending' AND submitting_at = <claim>``):
+   - accepted → ``pending → processing`` with the upstream order id, claim cleared;
+   - retryable error → claim cleared, ``attempts``/``next_check_at`` back off, tried again later;
+   - terminal error, or too many attempts → ``pending → cancelled``, full refund, once.
+4. A claim left behind by a worker that died between 1 and 3 is never re-claimed (the upstream
+   may or may not have the order, and there is no idempotency key in the SMM v2 protocol). After
+   ``STALE_SUBMISSION_SECONDS`` it is resolved: cancelled with a full refund and ``last_error`` saying
+   the outcome is unknown, so the operator can check upstream. An answer arriving after that is still
+   recorded (upstream id, error) but moves no money.
+
+Status sync leases due ``processing``/``in_progress`` orders (pushing ``next_check_at`` ahead so two
+workers do not poll the same orders), asks each provider about up to 100 at once, and applies what
+it hears through :func:`flashpanel.smm.lifecycle.apply_transition`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flashpanel.db.runner import Conn
+from flashpanel.providers.base import ProviderError, SmmProgress
+from flashpanel.smm.lifecycle import ACTIVE, TERMINAL, Applied, apply_transition, can_move
+
+SUBMIT_BATCH = 20
+SYNC_BATCH = 100
+MAX_SUBMIT_ATTEMPTS = 8
+STALE_SUBMISSION_SECONDS = 300.0
+SYNC_LEASE_SECONDS = 60.0
+MIN_POLL_SECONDS = 2.0
+MAX_POLL_SECONDS = 300.0
+SYNC_ERROR_BACKOFF_SECONDS = 30.0
+
+
+def submit_backoff(attempts: int) -> float:
+    """Seconds before retrying a submission that failed ``attempts`` times: 5, 10, 20... up to 10 min."""
+    return float(min(600, 5 * 2 ** max(0, attempts - 1)))
+
+
+def poll_delay(*, created_at: float, at: float) -> float:
+    """Poll young orders often and old ones rarely: a tenth of the order's age, within [2 s, 5 min]."""
+    return min(MAX_POLL_SECONDS, max(MIN_POLL_SECONDS, (at - created_at) / 10))
+
+
+# -- submission -------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Claim:
+    order_id: int
+    claimed_at: float
+    attempts: int
+    provider_id: int | None
+    upstream_service: str
+    link: str
+    quantity: int
+
+
+def claim_for_submission(conn: Conn, *, at: float, limit: int = SUBMIT_BATCH) -> list[Claim]:
+    """Claim up to ``limit`` due pending orders for submission (see the module docstring)."""
+    due = conn.all(
+        "SELECT id FROM smm_orders WHERE status = 'pending' AND next_check_at <= ? AND submitting_at IS NULL "
+        "ORDER BY next_check_at, id LIMIT ?" + conn.for_update_skip_locked,
+        (at, limit),
+    )
+    claims = []
+    for row in due:
+        claimed = conn.one(
+            "UPDATE smm_orders SET submitting_at = ?, attempts = attempts + 1, updated_at = ? "
+            "WHERE id = ? AND status = 'pending' AND submitting_at IS NULL "
+            "RETURNING id, service_id, provider_id, link, quantity, attempts",
+            (at, at, row["id"]),
+        )
+        if claimed is None:
+            continue
+        upstream = conn.scalar("SELECT upstream_service FROM smm_services WHERE id = ?", (claimed["service_id"],))
+        claims.append(
+            Claim(
+                order_id=int(claimed["id"]),
+                claimed_at=at,
+                attempts=int(claimed["attempts"]),
+                provider_id=claimed["provider_id"],
+                upstream_service=str(upstream or claimed["service_id"]),
+                link=claimed["link"],
+                quantity=int(claimed["quantity"]),
+            )
+        )
+    return claims
+
+
+def _holds_claim(conn: Conn, claim: Claim) -> bool:
+    return (
+        conn.one(
+            "SELECT 1 FROM smm_orders WHERE id = ? AND status = 'pending' AND submitting_at = ?",
+            (claim.order_id, claim.claimed_at),
+        )
+        is not None
+    )
+
+
+def record_submitted(
+    conn: Conn, *, claim: Claim, upstream_order_id: str, cost: str | None, at: float
+) -> Applied | None:
+    """The provider accepted the order: ``pending → processing`` with its upstream id. If the claim was
+    lost meanwhile (resolved as stale), the upstream id is still recorded for the operator."""
+    if not _holds_claim(conn, claim):
+        conn.execute(
+            "UPDATE smm_orders SET upstream_order_id = COALESCE(upstream_order_id, ?), last_error = ?, updated_at = ? "
+            "WHERE id = ?",
+            (
+                upstream_order_id,
+                f"provider accepted the order as {upstream_order_id} after it was resolved",
+                at,
+                claim.order_id,
+            ),
+        )
+        return None
+    applied = apply_transition(
+        conn,
+        order_id=claim.order_id,
+        expected="pending",
+        target="processing",
+        upstream_order_id=upstream_order_id,
+        next_check_at=at + MIN_POLL_SECONDS,
+    )
+    conn.execute(
+        "UPDATE smm_orders SET submitting_at = NULL, cost = ?, last_error = NULL WHERE id = ?", (cost, claim.order_id)
+    )
+    return applied
+
+
+def record_submit_failure(conn: Conn, *, claim: Claim, error: ProviderError, at: float) -> Applied | None:
+    """A retryable failure releases the claim and backs off; a terminal one (or the last attempt)
+    cancels the order with a full refund. Returns the cancellation when there was one."""
+    if not _holds_claim(conn, claim):
+        return None
+    message = f"submission failed: {error.message}"[:1000]
+    if error.retryable and claim.attempts < MAX_SUBMIT_ATTEMPTS:
+        conn.execute(
+            "UPDATE smm_orders SET submitting_at = NULL, last_error = ?, next_check_at = ?, updated_at = ? "
+            "WHERE id = ? AND status = 'pending' AND submitting_at = ?",
+            (message, at + submit_backoff(claim.attempts), at, claim.order_id, claim.claimed_at),
+        )
+        return None
+    conn.execute("UPDATE smm_orders SET submitting_at = NULL WHERE id = ?", (claim.order_id,))
+    return apply_transition(conn, order_id=claim.order_id, expected="pending", target="cancelled", note=message)
+
+
+def resolve_stale_submissions(conn: Conn, *, at: float, limit: int = SUBMIT_BATCH) -> list[Applied]:
+    """Cancel (full refund) pending orders whose submission claim is older than the stale limit."""
+    stale = conn.all(
+        "SELECT id FROM smm_orders WHERE status = 'pending' AND submitting_at IS NOT NULL AND submitting_at < ? "
+        "ORDER BY id LIMIT ?" + conn.for_update_skip_locked,
+        (at - STALE_SUBMISSION_SECONDS, limit),
+    )
+    resolved = []
+    for row in stale:
+        applied = apply_transition(
+            conn,
+            order_id=int(row["id"]),
+            expected="pending",
+            target="cancelled",
+            note="submission interrupted; its outcome upstream is unknown (check the provider)",
+        )
+        if applied is not None:
+            resolved.append(applied)
+    return resolved
+
+
+# -- status sync ------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Tracked:
+    order_id: int
+    status: str
+    provider_id: int | None
+    upstream_order_id: str
+    created_at: float
+
+
+def lease_for_sync(conn: Conn, *, at: float, limit: int = SYNC_BATCH) -> list[Tracked]:
+    """Take up to ``limit`` due in-flight orders and push their next check past the lease."""
+    rows = conn.all(
+        "SELECT id, status, provider_id, upstream_order_id, created_at FROM smm_orders "
+        "WHERE status IN (?, ?) AND next_check_at <= ? AND upstream_order_id IS NOT NULL "
+        "ORDER BY next_check_at, id LIMIT ?" + conn.for_update_skip_locked,
+        (*ACTIVE, at, limit),
+    )
+    leased = []
+    for row in rows:
+        conn.execute("UPDATE smm_orders SET next_check_at = ? WHERE id = ?", (at + SYNC_LEASE_SECONDS, row["id"]))
+        leased.append(
+            Tracked(
+                order_id=int(row["id"]),
+                status=row["status"],
+                provider_id=row["provider_id"],
+                upstream_order_id=row["upstream_order_id"],
+                created_at=float(row["created_at"]),
+            )
+        )
+    return leased
+
+
+def apply_progress(conn: Conn, *, order: Tracked, progress: SmmProgress | ProviderError, at: float) -> Applied | None:
+    """Apply what the provider said about one order. A status the order has already passed
+    (``pending`` upstream, ``processing`` after ``in_progress``) only updates the counts."""
+    if isinstance(progress, ProviderError):
+        conn.execute(
+            "UPDATE smm_orders SET last_error = ?, next_check_at = ?, updated_at = ? WHERE id = ? AND status = ?",
+            (
+                f"status check failed: {progress.message}"[:1000],
+                at + SYNC_ERROR_BACKOFF_SECONDS,
+                at,
+                order.order_id,
+                order.status,
+            ),
+        )
+        return None
+    target = progress.status if can_move(order.status, progress.status) else order.status
+    return apply_transition(
+        conn,
+        order_id=order.order_id,
+        expected=order.status,
+        target=target,
+        remains=progress.remains,
+        start_count=progress.start_count,
+        next_check_at=at + poll_delay(created_at=order.created_at, at=at),
+    )
+
+
+def postpone(conn: Conn, *, order_ids: list[int], message: str, at: float) -> None:
+    """A whole provider could not be asked: try its orders again later."""
+    for order_id in order_ids:
+        conn.execute(
+            "UPDATE smm_orders SET last_error = ?, next_check_at = ? WHERE id = ?",
+            (message[:1000], at + SYNC_ERROR_BACKOFF_SECONDS, order_id),
+        )
+
+
+def is_terminal(applied: Applied | None) -> bool:
+    return applied is not None and applied.status in TERMINAL

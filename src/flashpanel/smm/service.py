@@ -1,0 +1,175 @@
+"""What an API customer can do with SMM: read the catalog, place an order, follow their orders.
+
+Each function is one unit of work that authenticates the caller first (D2) and returns plain data
+shaped as the API answers it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from flashpanel.api.params import as_int
+from flashpanel.customers.service import authenticate
+from flashpanel.db.runner import Conn, Row, now
+from flashpanel.errors import MissingParameter, NotFound, RuleViolation
+from flashpanel.wallet import ledger
+from flashpanel.wallet.money import charge_per_thousand, format_cents
+
+MAX_LINK_LENGTH = 2048
+
+
+def iso_utc(epoch: float) -> str:
+    """ISO 8601 in UTC with an explicit ``+00:00``, to the second."""
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds")
+
+
+# -- catalog ----------------------------------------------------------------------------------------
+def active_services(conn: Conn) -> list[dict[str, Any]]:
+    """The active catalog in the API's shape, ordered by category then id."""
+    rows = conn.all(
+        "SELECT id, name, category, type, rate_cents, min_quantity, max_quantity, description "
+        "FROM smm_services WHERE active ORDER BY category, id"
+    )
+    return [
+        {
+            "service_id": int(r["id"]),
+            "name": r["name"],
+            "category": r["category"],
+            "type": r["type"],
+            "rate": format_cents(int(r["rate_cents"])),
+            "min": int(r["min_quantity"]),
+            "max": int(r["max_quantity"]),
+            "description": r["description"],
+        }
+        for r in rows
+    ]
+
+
+def services_for_key(conn: Conn, *, key_digest: str) -> list[dict[str, Any]]:
+    authenticate(conn, key_digest=key_digest)
+    return active_services(conn)
+
+
+# -- placement --------------------------------------------------------------------------------------
+def _present(value: object) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def valid_link(value: object) -> str:
+    """An http(s) URL with a host, at most 2,048 characters, no whitespace; else 422."""
+    if not isinstance(value, str):
+        raise RuleViolation("Invalid link: must be an http or https URL")
+    link = value.strip()
+    if len(link) > MAX_LINK_LENGTH:
+        raise RuleViolation(f"Invalid link: must be at most {MAX_LINK_LENGTH} characters")
+    try:
+        parts = urlsplit(link)
+    except ValueError:
+        raise RuleViolation("Invalid link: must be an http or https URL") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or any(c.isspace() for c in link):
+        raise RuleViolation("Invalid link: must be an http or https URL")
+    return link
+
+
+def place_order(conn: Conn, *, key_digest: str, service: object, link: object, quantity: object) -> dict[str, Any]:
+    """Authenticate, validate, insert the order (``pending``) and charge it, all in this unit of work.
+
+    Raises 400 for a missing or non-integer ``service``/``quantity`` or a missing ``link``, 422 for an
+    unknown or disabled service, a quantity outside [min, max] or a bad link, and 400
+    ``Insufficient balance`` when the wallet does not cover the charge (nothing is written then: the
+    exception rolls the whole unit back)."""
+    customer_id = authenticate(conn, key_digest=key_digest)
+    for name, value in (("service", service), ("link", link), ("quantity", quantity)):
+        if not _present(value):
+            raise MissingParameter(name)
+    service_id = as_int(service, "service")
+    wanted = as_int(quantity, "quantity")
+    row = conn.one(
+        "SELECT id, name, rate_cents, min_quantity, max_quantity, provider_id FROM smm_services "
+        "WHERE id = ? AND active",
+        (service_id,),
+    )
+    if row is None:
+        raise RuleViolation(f"Unknown or disabled service: {service_id}")
+    low, high = int(row["min_quantity"]), int(row["max_quantity"])
+    if not low <= wanted <= high:
+        raise RuleViolation(f"Quantity must be between {low} and {high}")
+    target = valid_link(link)
+    charge_cents = charge_per_thousand(int(row["rate_cents"]), wanted)
+    created = now()
+    inserted = conn.one(
+        "INSERT INTO smm_orders (customer_id, service_id, link, quantity, charge_cents, refunded_cents, status, "
+        "remains, provider_id, attempts, next_check_at, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, 0, 'pending', ?, ?, 0, ?, ?, ?) RETURNING id",
+        (customer_id, service_id, target, wanted, charge_cents, wanted, row["provider_id"], created, created, created),
+    )
+    assert inserted is not None
+    order_id = int(inserted["id"])
+    balance = ledger.charge(
+        conn, customer_id=customer_id, amount_cents=charge_cents, order_kind="smm", order_id=order_id
+    )
+    return {
+        "order_id": order_id,
+        "service": row["name"],
+        "link": target,
+        "quantity": wanted,
+        "charge": format_cents(charge_cents),
+        "status": "pending",
+        "balance": format_cents(balance),
+    }
+
+
+# -- reading orders ---------------------------------------------------------------------------------
+_ORDER_COLUMNS = (
+    "o.id, s.name AS service_name, o.link, o.quantity, o.charge_cents, o.status, o.start_count, o.remains, o.created_at"
+)
+
+HISTORY_COUNT_SQL = "SELECT COUNT(*) FROM smm_orders WHERE customer_id = ?"
+HISTORY_PAGE_SQL = (
+    f"SELECT {_ORDER_COLUMNS} FROM smm_orders o JOIN smm_services s ON s.id = o.service_id "
+    "WHERE o.customer_id = ? ORDER BY o.id DESC LIMIT ? OFFSET ?"
+)
+
+
+def order_view(row: Row) -> dict[str, Any]:
+    """One order as the status and history endpoints show it."""
+    return {
+        "order_id": int(row["id"]),
+        "service": row["service_name"],
+        "link": row["link"],
+        "quantity": int(row["quantity"]),
+        "charge": format_cents(int(row["charge_cents"])),
+        "status": row["status"],
+        "start_count": None if row["start_count"] is None else int(row["start_count"]),
+        "remains": int(row["remains"]),
+        "created_at": iso_utc(float(row["created_at"])),
+    }
+
+
+def order_status(conn: Conn, *, key_digest: str, order: object) -> dict[str, Any]:
+    """The caller's own order; an unknown id and someone else's id get the same 404."""
+    customer_id = authenticate(conn, key_digest=key_digest)
+    if not _present(order):
+        raise MissingParameter("order")
+    order_id = as_int(order, "order")
+    row = conn.one(
+        f"SELECT {_ORDER_COLUMNS} FROM smm_orders o JOIN smm_services s ON s.id = o.service_id "
+        "WHERE o.id = ? AND o.customer_id = ?",
+        (order_id, customer_id),
+    )
+    if row is None:
+        raise NotFound("Order not found")
+    return order_view(row)
+
+
+def order_history(conn: Conn, *, key_digest: str, page: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    """One page of the caller's orders, newest first, and their total count. Both queries are served by
+    the (customer_id, id) index; the page is found with LIMIT/OFFSET on it."""
+    customer_id = authenticate(conn, key_digest=key_digest)
+    total = int(conn.scalar(HISTORY_COUNT_SQL, (customer_id,)))
+    if total == 0 or (page - 1) * limit >= total:
+        return [], total
+    rows = conn.all(HISTORY_PAGE_SQL, (customer_id, limit, (page - 1) * limit))
+    return [order_view(r) for r in rows], total
