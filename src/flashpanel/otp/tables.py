@@ -1,3 +1,5 @@
+"""OTP catalog (countries, services, their provider mapping) and orders."""
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -36,7 +38,8 @@ otp_services = Table(
     UniqueConstraint("country_id", "code"),
 )
 
-# Which providers can sell a number for a (country, service), tried in priority order.
+# Which providers can sell a number for a (country, service), tried in ascending ``priority`` (then id).
+# A service with no row here is sold by the built-in simulator (upstream codes = the local codes).
 otp_service_providers = Table(
     "otp_service_providers",
     metadata,
@@ -49,6 +52,7 @@ otp_service_providers = Table(
     UniqueConstraint("otp_service_id", "provider_id"),
 )
 
+# status: pending -> waiting -> completed | cancelled | expired;  pending -> failed  (see otp/states.py)
 otp_orders = Table(
     "otp_orders",
     metadata,
@@ -65,9 +69,13 @@ otp_orders = Table(
     Column("upstream_activation_id", String(64), nullable=True),
     Column("last_error", Text, nullable=True),
     Column("expires_at", Float, nullable=True),
+    # waiting: when the worker next asks the provider for the SMS; pending: when a purchase that never
+    # finished (a crash between debit and provider call) is resolved by the worker.
     Column("next_check_at", Float, nullable=True),
+    Column("checks", Integer, nullable=False, server_default="0"),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
     Index("ix_otp_orders_customer_id_id", "customer_id", "id"),
     Index("ix_otp_orders_status_expires_at", "status", "expires_at"),
+    Index("ix_otp_orders_status_next_check_at", "status", "next_check_at"),
 )

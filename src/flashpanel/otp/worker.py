@@ -1,5 +1,71 @@
-"""Background loops of this domain, started by ``flashpanel.worker``."""
+"""Background loops of the OTP domain, started by ``flashpanel.worker``. Each pass is one bounded batch.
 
+- ``otp-poll``: asks the providers for the SMS of waiting orders that are due (per-order back-off);
+- ``otp-expire``: expires and refunds waiting orders past their deadline, then releases the numbers;
+- ``otp-interrupted``: fails and refunds purchases left ``pending`` by a crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from flashpanel.db.runner import Row, now
+from flashpanel.otp import orders, service
+from flashpanel.providers import registry
+from flashpanel.providers.base import SmsState
+from flashpanel.state import AppState
 from flashpanel.worker.loop import Loop
 
-LOOPS: list[Loop] = []
+log = logging.getLogger("flashpanel.otp.worker")
+
+POLL_BATCH = 50
+EXPIRE_BATCH = 100
+POLL_TIMEOUT = 10.0
+
+
+async def _poll_one(state: AppState, order: Row) -> int:
+    try:
+        provider = await registry.number_provider(state, order["provider_id"])
+        sms: SmsState = await asyncio.wait_for(provider.check_sms(order["upstream_activation_id"]), POLL_TIMEOUT)
+    except Exception as exc:  # retried at the order's next check time
+        log.info("sms poll of otp order %s failed: %r", order["id"], exc)
+        return 0
+    if sms.state == "waiting":
+        return 0
+    after = await service.apply_sms(state, order, sms)
+    return int(after["status"] != "waiting")
+
+
+async def poll_sms(state: AppState) -> int:
+    """One batch of SMS polls; returns how many orders changed status."""
+    due = await state.db.write(orders.claim_due_polls, at=now(), limit=POLL_BATCH)
+    if not due:
+        return 0
+    results = await asyncio.gather(*(_poll_one(state, order) for order in due))
+    return sum(results)
+
+
+async def expire_overdue(state: AppState) -> int:
+    """One batch of expiries (each refunded in the same unit); returns how many expired."""
+    expired = await state.db.write(orders.expire_overdue, at=now(), limit=EXPIRE_BATCH)
+    for order in expired:
+        service.release_soon(state, order["provider_id"], order["upstream_activation_id"])
+    if expired:
+        log.info("expired and refunded %d otp orders", len(expired))
+    return len(expired)
+
+
+async def resolve_interrupted(state: AppState) -> int:
+    """Fail and refund purchases that stayed pending past the grace period; returns how many."""
+    resolved = await state.db.write(orders.resolve_interrupted, at=now(), limit=EXPIRE_BATCH)
+    if resolved:
+        log.warning("refunded %d otp purchases interrupted before the provider answered", resolved)
+    return resolved
+
+
+LOOPS: list[Loop] = [
+    Loop("otp-poll", poll_sms),
+    Loop("otp-expire", expire_overdue),
+    Loop("otp-interrupted", resolve_interrupted),
+]

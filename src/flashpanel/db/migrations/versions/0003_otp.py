@@ -79,6 +79,7 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("expires_at", sa.Float(), nullable=True),
         sa.Column("next_check_at", sa.Float(), nullable=True),
+        sa.Column("checks", sa.Integer(), server_default="0", nullable=False),
         sa.Column("created_at", sa.Float(), nullable=False),
         sa.Column("updated_at", sa.Float(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -95,6 +96,7 @@ def upgrade() -> None:
     with op.batch_alter_table("otp_orders", schema=None) as batch_op:
         batch_op.create_index("ix_otp_orders_customer_id_id", ["customer_id", "id"], unique=False)
         batch_op.create_index("ix_otp_orders_status_expires_at", ["status", "expires_at"], unique=False)
+        batch_op.create_index("ix_otp_orders_status_next_check_at", ["status", "next_check_at"], unique=False)
 
 
 def downgrade() -> None:

@@ -1,0 +1,194 @@
+"""The OTP catalog: countries, services per country, and which providers sell each one.
+
+Units of work for the API (reads) and the operator CLI (writes). Prices are integer cents here;
+the CLI and the API convert at their edges.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flashpanel.db.runner import Conn, Row
+from flashpanel.errors import NotFound, RuleViolation
+from flashpanel.wallet.money import to_cents
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One way to buy a number for a service: a provider (None = the built-in simulator) and the
+    upstream's own codes for the country and the service."""
+
+    provider_id: int | None
+    upstream_country: str
+    upstream_service: str
+
+
+def sources_of(conn: Conn, *, service_ids: list[int]) -> dict[int, list[Source]]:
+    """The active sources of each service, in the order they are tried: ascending ``priority``, then
+    mapping id. A service with no mapping at all is sold by the simulator under its local codes; a
+    service whose mapped providers are all disabled has no source."""
+    if not service_ids:
+        return {}
+    marks = ", ".join("?" for _ in service_ids)
+    sources: dict[int, list[Source]] = {service_id: [] for service_id in service_ids}
+    mapped: set[int] = set()
+    for row in conn.all(
+        "SELECT m.otp_service_id, m.provider_id, m.upstream_country, m.upstream_service, p.active, p.kind "
+        "FROM otp_service_providers m JOIN providers p ON p.id = m.provider_id "
+        f"WHERE m.otp_service_id IN ({marks}) ORDER BY m.priority, m.id",  # only "?" marks are interpolated
+        service_ids,
+    ):
+        service_id = int(row["otp_service_id"])
+        mapped.add(service_id)
+        if row["active"]:
+            sources[service_id].append(
+                Source(int(row["provider_id"]), row["upstream_country"], row["upstream_service"])
+            )
+    unmapped = [service_id for service_id in service_ids if service_id not in mapped]
+    if unmapped:
+        marks = ", ".join("?" for _ in unmapped)
+        for row in conn.all(
+            "SELECT s.id, s.code, c.code AS country_code FROM otp_services s "
+            f"JOIN otp_countries c ON c.id = s.country_id WHERE s.id IN ({marks})",
+            unmapped,
+        ):
+            sources[int(row["id"])] = [Source(None, row["country_code"], row["code"])]
+    return sources
+
+
+# -- API reads -------------------------------------------------------------------------------------
+def active_countries(conn: Conn) -> list[Row]:
+    return conn.all("SELECT id, name, code FROM otp_countries WHERE active ORDER BY id")
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceOffer:
+    service_id: int
+    name: str
+    code: str
+    price_cents: int
+    sources: list[Source]
+
+
+def services_of_country(conn: Conn, *, country_id: int) -> list[ServiceOffer]:
+    """The active services of an active country, with their sources; :class:`NotFound` otherwise."""
+    if conn.one("SELECT 1 FROM otp_countries WHERE id = ? AND active", (country_id,)) is None:
+        raise NotFound("Country not found")
+    rows = conn.all(
+        "SELECT id, name, code, price_cents FROM otp_services WHERE country_id = ? AND active ORDER BY id",
+        (country_id,),
+    )
+    sources = sources_of(conn, service_ids=[int(r["id"]) for r in rows])
+    return [
+        ServiceOffer(int(r["id"]), r["name"], r["code"], int(r["price_cents"]), sources[int(r["id"])]) for r in rows
+    ]
+
+
+# -- operator writes ---------------------------------------------------------------------------------
+def country_id_of(conn: Conn, *, country: str) -> int:
+    """A country given by id or ISO code."""
+    text = country.strip()
+    row = (
+        conn.one("SELECT id FROM otp_countries WHERE id = ?", (int(text),))
+        if text.isdigit()
+        else conn.one("SELECT id FROM otp_countries WHERE code = ?", (text.upper(),))
+    )
+    if row is None:
+        raise NotFound(f"No country {country!r}")
+    return int(row["id"])
+
+
+def add_country(conn: Conn, *, name: str, code: str) -> int:
+    name, code = name.strip(), code.strip().upper()
+    if not name:
+        raise RuleViolation("Country name must not be empty")
+    if len(code) != 2 or not code.isascii() or not code.isalpha():
+        raise RuleViolation(f"Country code must be 2 letters (ISO 3166-1 alpha-2), got {code!r}")
+    if conn.one("SELECT 1 FROM otp_countries WHERE code = ?", (code,)) is not None:
+        raise RuleViolation(f"Country {code} already exists")
+    row = conn.one("INSERT INTO otp_countries (name, code, active) VALUES (?, ?, ?) RETURNING id", (name, code, True))
+    assert row is not None
+    return int(row["id"])
+
+
+def all_countries(conn: Conn) -> list[Row]:
+    return conn.all("SELECT id, name, code, active FROM otp_countries ORDER BY id")
+
+
+def _check_price(price: Decimal) -> int:
+    if price < 0:
+        raise RuleViolation("Price must not be negative")
+    return to_cents(price)
+
+
+def add_service(conn: Conn, *, country: str, name: str, code: str, price: Decimal) -> int:
+    country_id = country_id_of(conn, country=country)
+    name, code = name.strip(), code.strip()
+    if not name or not code:
+        raise RuleViolation("Service name and code must not be empty")
+    if conn.one("SELECT 1 FROM otp_services WHERE country_id = ? AND code = ?", (country_id, code)) is not None:
+        raise RuleViolation(f"Service {code!r} already exists in that country")
+    row = conn.one(
+        "INSERT INTO otp_services (country_id, name, code, price_cents, active) VALUES (?, ?, ?, ?, ?) RETURNING id",
+        (country_id, name, code, _check_price(price), True),
+    )
+    assert row is not None
+    return int(row["id"])
+
+
+def all_services(conn: Conn, *, country: str | None = None) -> list[Row]:
+    sql = (
+        "SELECT s.id, c.code AS country, s.name, s.code, s.price_cents, s.active, "
+        "(SELECT COUNT(*) FROM otp_service_providers m WHERE m.otp_service_id = s.id) AS providers "
+        "FROM otp_services s JOIN otp_countries c ON c.id = s.country_id"
+    )
+    if country is None:
+        return conn.all(sql + " ORDER BY s.id")
+    return conn.all(sql + " WHERE s.country_id = ? ORDER BY s.id", (country_id_of(conn, country=country),))
+
+
+def _service_exists(conn: Conn, service_id: int) -> None:
+    if conn.one("SELECT 1 FROM otp_services WHERE id = ?", (service_id,)) is None:
+        raise NotFound(f"No OTP service {service_id}")
+
+
+def update_service(
+    conn: Conn,
+    *,
+    service_id: int,
+    name: str | None = None,
+    price: Decimal | None = None,
+    active: bool | None = None,
+) -> None:
+    """Change a service. A new price applies to later purchases only: orders keep their charge."""
+    _service_exists(conn, service_id)
+    if name is not None:
+        if not name.strip():
+            raise RuleViolation("Service name must not be empty")
+        conn.execute("UPDATE otp_services SET name = ? WHERE id = ?", (name.strip(), service_id))
+    if price is not None:
+        conn.execute("UPDATE otp_services SET price_cents = ? WHERE id = ?", (_check_price(price), service_id))
+    if active is not None:
+        conn.execute("UPDATE otp_services SET active = ? WHERE id = ?", (active, service_id))
+
+
+def map_provider(
+    conn: Conn, *, service_id: int, provider: str, upstream_country: str, upstream_service: str, priority: int
+) -> None:
+    """Let a provider (by name) sell this service; re-mapping the same provider updates its codes."""
+    _service_exists(conn, service_id)
+    row = conn.one("SELECT id FROM providers WHERE name = ?", (provider,))
+    if row is None:
+        raise NotFound(f"No provider named {provider!r}")
+    if not upstream_country.strip() or not upstream_service.strip():
+        raise RuleViolation("Upstream country and service must not be empty")
+    provider_id = int(row["id"])
+    conn.execute(
+        "DELETE FROM otp_service_providers WHERE otp_service_id = ? AND provider_id = ?", (service_id, provider_id)
+    )
+    conn.execute(
+        "INSERT INTO otp_service_providers "
+        "(otp_service_id, provider_id, upstream_country, upstream_service, priority) VALUES (?, ?, ?, ?, ?)",
+        (service_id, provider_id, upstream_country.strip(), upstream_service.strip(), priority),
+    )

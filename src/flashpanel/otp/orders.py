@@ -1,0 +1,197 @@
+"""Units of work on OTP orders: the SQL behind purchase, check, cancel, history and the worker.
+
+Each function runs inside one transaction (``Database.read`` / ``write``); the rules that decide
+what to call when live in ``otp/service.py`` and ``otp/worker.py``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from flashpanel.customers.service import authenticate
+from flashpanel.db.runner import Conn, Row, now
+from flashpanel.errors import NotFound, RuleViolation
+from flashpanel.otp.catalog import Source, sources_of
+from flashpanel.otp.states import Transitioned, transition
+from flashpanel.providers.base import Activation
+from flashpanel.wallet import ledger
+
+# How long a purchase may stay between its debit and the provider's answer before the worker decides
+# it was interrupted (a crash) and refunds it. Longer than any purchase can take (the provider calls
+# are bounded by service.BUY_TIMEOUT each), so a slow purchase is never resolved under its feet.
+PENDING_GRACE_SECONDS = 300.0
+
+_SELECT_ORDER = (
+    "SELECT o.id, o.request_id, o.customer_id, o.phone_number, o.charge_cents, o.status, o.sms_code, o.provider_id, "
+    "o.upstream_activation_id, o.expires_at, o.created_at, s.name AS service_name, c.name AS country_name "
+    "FROM otp_orders o JOIN otp_services s ON s.id = o.otp_service_id JOIN otp_countries c ON c.id = o.country_id"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedOrder:
+    order_id: int
+    request_id: str
+    charge_cents: int
+    service_name: str
+    country_name: str
+    sources: list[Source]
+
+
+def open_order(conn: Conn, *, key_digest: str, country_id: int, service_id: int) -> OpenedOrder:
+    """Unit 1 of a purchase: authenticate, check the pair, debit the price and store a ``pending``
+    order. Raises 422 for an unknown or unsellable pair and 400 for a short balance; either way
+    nothing is written."""
+    customer_id = authenticate(conn, key_digest=key_digest)
+    service = conn.one(
+        "SELECT s.id, s.name, s.price_cents, c.name AS country_name FROM otp_services s "
+        "JOIN otp_countries c ON c.id = s.country_id "
+        "WHERE s.id = ? AND s.country_id = ? AND s.active AND c.active",
+        (service_id, country_id),
+    )
+    if service is None:
+        raise RuleViolation("Unknown service for this country")
+    sources = sources_of(conn, service_ids=[service_id])[service_id]
+    if not sources:
+        raise RuleViolation("No numbers available")
+    at = now()
+    request_id = secrets.token_hex(16)
+    price_cents = int(service["price_cents"])
+    row = conn.one(
+        "INSERT INTO otp_orders (request_id, customer_id, otp_service_id, country_id, charge_cents, status, "
+        "next_check_at, checks, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, 0, ?, ?) RETURNING id",
+        (
+            request_id,
+            customer_id,
+            service_id,
+            country_id,
+            int(service["price_cents"]),
+            at + PENDING_GRACE_SECONDS,
+            at,
+            at,
+        ),
+    )
+    assert row is not None
+    order_id = int(row["id"])
+    ledger.charge(conn, customer_id=customer_id, amount_cents=price_cents, order_kind="otp", order_id=order_id)
+    return OpenedOrder(order_id, request_id, price_cents, service["name"], service["country_name"], sources)
+
+
+@dataclass(frozen=True, slots=True)
+class Activated:
+    transitioned: Transitioned
+    balance_cents: int
+
+
+def activate(
+    conn: Conn, *, order_id: int, provider_id: int | None, activation: Activation, expires_at: float, first_check: float
+) -> Activated | None:
+    """Unit 2 of a purchase, on success: ``pending`` → ``waiting`` with the number. ``None`` if the
+    order is no longer pending (the worker already resolved it as interrupted)."""
+    done = transition(
+        conn,
+        order_id=order_id,
+        from_status="pending",
+        to_status="waiting",
+        provider_id=provider_id,
+        phone_number=activation.phone_number,
+        upstream_activation_id=activation.activation_id,
+        expires_at=expires_at,
+        next_check_at=first_check,
+    )
+    if done is None:
+        return None
+    return Activated(done, ledger.balance_cents(conn, customer_id=int(done.order["customer_id"])))
+
+
+def fail(conn: Conn, *, order_id: int, error: str) -> Transitioned | None:
+    """Unit 2 of a purchase, on failure: ``pending`` → ``failed``, refunded."""
+    return transition(conn, order_id=order_id, from_status="pending", to_status="failed", last_error=error[:500])
+
+
+def order_of_customer(conn: Conn, *, key_digest: str, request_id: str) -> Row:
+    """The caller's order with this request id; 404 for anyone else's (no hint it exists)."""
+    customer_id = authenticate(conn, key_digest=key_digest)
+    row = conn.one(_SELECT_ORDER + " WHERE o.request_id = ? AND o.customer_id = ?", (request_id, customer_id))
+    if row is None:
+        raise NotFound("Order not found")
+    return row
+
+
+def order_by_id(conn: Conn, *, order_id: int) -> Row:
+    row = conn.one(_SELECT_ORDER + " WHERE o.id = ?", (order_id,))
+    if row is None:
+        raise NotFound("Order not found")
+    return row
+
+
+def history(conn: Conn, *, key_digest: str, page: int, limit: int) -> tuple[list[Row], int]:
+    """One page of the caller's orders, newest first, and their total count (both index-backed:
+    ``ix_otp_orders_customer_id_id``)."""
+    customer_id = authenticate(conn, key_digest=key_digest)
+    total = int(conn.scalar("SELECT COUNT(*) FROM otp_orders WHERE customer_id = ?", (customer_id,)))
+    rows = conn.all(
+        _SELECT_ORDER + " WHERE o.customer_id = ? ORDER BY o.id DESC LIMIT ? OFFSET ?",
+        (customer_id, limit, (page - 1) * limit),
+    )
+    return rows, total
+
+
+def cancel(conn: Conn, *, order_id: int, error: str | None = None) -> Transitioned | None:
+    return transition(conn, order_id=order_id, from_status="waiting", to_status="cancelled", last_error=error)
+
+
+def expire(conn: Conn, *, order_id: int) -> Transitioned | None:
+    return transition(conn, order_id=order_id, from_status="waiting", to_status="expired")
+
+
+def complete(conn: Conn, *, order_id: int, sms_code: str) -> Transitioned | None:
+    return transition(conn, order_id=order_id, from_status="waiting", to_status="completed", sms_code=sms_code)
+
+
+# -- worker batches ----------------------------------------------------------------------------------
+def backoff_seconds(checks: int) -> float:
+    """Delay before the next SMS poll of an order already polled ``checks`` times: 3 s, 5 s, 7 s ... 30 s."""
+    return float(min(30, 3 + 2 * checks))
+
+
+def claim_due_polls(conn: Conn, *, at: float, limit: int) -> list[Row]:
+    """Waiting orders due for an SMS poll (and not yet overdue), each pushed back by its back-off in
+    the same unit, so two workers never poll the same order at once."""
+    rows = conn.all(
+        "SELECT id, provider_id, upstream_activation_id, checks FROM otp_orders "
+        "WHERE status = 'waiting' AND next_check_at <= ? AND expires_at > ? ORDER BY next_check_at LIMIT ?"
+        + conn.for_update_skip_locked,
+        (at, at, limit),
+    )
+    conn.executemany(
+        "UPDATE otp_orders SET next_check_at = ?, checks = checks + 1 WHERE id = ?",
+        [(at + backoff_seconds(int(r["checks"]) + 1), r["id"]) for r in rows],
+    )
+    return rows
+
+
+def expire_overdue(conn: Conn, *, at: float, limit: int) -> list[Row]:
+    """Expire (and refund) a batch of waiting orders past their deadline; returns the expired orders."""
+    rows = conn.all(
+        "SELECT id FROM otp_orders WHERE status = 'waiting' AND expires_at <= ? ORDER BY expires_at LIMIT ?"
+        + conn.for_update_skip_locked,
+        (at, limit),
+    )
+    expired = [done.order for row in rows if (done := expire(conn, order_id=int(row["id"]))) is not None]
+    return expired
+
+
+def resolve_interrupted(conn: Conn, *, at: float, limit: int) -> int:
+    """Fail (and refund) pending orders older than the grace period: their purchase was interrupted
+    between the debit and the provider's answer. Returns how many were resolved."""
+    rows = conn.all(
+        "SELECT id FROM otp_orders WHERE status = 'pending' AND next_check_at <= ? ORDER BY next_check_at LIMIT ?"
+        + conn.for_update_skip_locked,
+        (at, limit),
+    )
+    return sum(
+        fail(conn, order_id=int(row["id"]), error="purchase interrupted before the provider answered") is not None
+        for row in rows
+    )

@@ -1,0 +1,46 @@
+"""The OTP loops as the worker runs them: one pass settles every kind of due order."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import httpx
+
+from flashpanel.customers.keys import key_digest
+from flashpanel.db.runner import Database
+from flashpanel.otp import orders
+from flashpanel.otp.worker import LOOPS
+from flashpanel.providers.simulator_otp import SimulatedNumberProvider
+from flashpanel.state import AppState
+from flashpanel.worker.runner import Worker
+from tests.otp.conftest import Catalog, Clock, balance, buy, order_row
+
+
+def test_the_domain_exports_its_three_loops() -> None:
+    assert [loop.name for loop in LOOPS] == ["otp-poll", "otp-expire", "otp-interrupted"]
+
+
+async def test_one_worker_pass_delivers_codes_expires_overdue_orders_and_resolves_interrupted_ones(
+    client: httpx.AsyncClient,
+    make_customer: Callable[..., str],
+    cat: Catalog,
+    sim: SimulatedNumberProvider,
+    clock: Clock,
+    state: AppState,
+    db: Database,
+) -> None:
+    key = make_customer(balance="2000")
+    delivered = (await buy(client, key, cat.us, cat.chat)).json()["data"]["order_id"]
+    overdue = (await buy(client, key, cat.us, cat.chat)).json()["data"]["order_id"]
+    interrupted = db.write_sync(
+        orders.open_order, key_digest=key_digest(key), country_id=cat.us, service_id=cat.chat
+    ).order_id
+    past = time.time() - 1
+    db.write_sync(lambda c: c.execute("UPDATE otp_orders SET next_check_at = ?", (past,)))
+    db.write_sync(lambda c: c.execute("UPDATE otp_orders SET expires_at = ? WHERE id = ?", (past, overdue)))
+    clock.advance(20)
+    assert await Worker(state, LOOPS).run_once() == 3
+    assert [order_row(db, i)["status"] for i in (delivered, overdue, interrupted)] == ["completed", "expired", "failed"]
+    assert balance(db, key) == 200000 - 35000
+    assert await Worker(state, LOOPS).run_once() == 0
