@@ -26,6 +26,12 @@ class ProviderError(Exception):
         self.retryable = retryable
         self.token = token
 
+    @property
+    def outcome_unknown(self) -> bool:
+        """The request reached the upstream but no answer came back (a timeout after sending):
+        the upstream may have acted on it, so repeating a non-idempotent call could do it twice."""
+        return self.token == "TIMEOUT"
+
 
 class NoNumbersAvailable(ProviderError):
     """The number provider has no number for this (country, service) right now; try another one."""

@@ -71,3 +71,7 @@ def forget(state: AppState) -> None:
     """Drop cached provider objects (after providers were added, changed or disabled)."""
     state.extras.pop("smm_providers", None)
     state.extras.pop("number_providers", None)
+
+
+# The real upstream protocol adapters (smm-v2, sms-activate) fill the kind tables above.
+from flashpanel.providers import adapters as _adapters  # noqa: E402, F401

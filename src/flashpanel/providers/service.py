@@ -1,0 +1,144 @@
+"""Providers as data: the upstreams an operator has configured, with their API keys encrypted at rest.
+
+Units of work (``fn(conn, **kwargs)``) for the CLI and the worker, plus :func:`adapter_for`, which
+turns a provider row into the adapter speaking its protocol.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flashpanel.crypto import SecretBox
+from flashpanel.db.runner import Conn, Row, now
+from flashpanel.errors import NotFound, RuleViolation
+from flashpanel.providers.adapters import KINDS, SMM_V2
+from flashpanel.providers.smm_v2 import SmmV2Provider
+from flashpanel.providers.sms_activate import SmsActivateProvider
+
+
+class ProviderNotFound(NotFound):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Provider {name!r} not found")
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderInfo:
+    """A provider as the operator sees it (never with its key)."""
+
+    id: int
+    name: str
+    kind: str
+    url: str | None
+    currency: str | None
+    # Panel-currency units per one provider-currency unit.
+    exchange_rate: Decimal
+    active: bool
+
+
+def _info(row: Row) -> ProviderInfo:
+    return ProviderInfo(
+        id=int(row["id"]),
+        name=row["name"],
+        kind=row["kind"],
+        url=row["url"],
+        currency=row["currency"],
+        exchange_rate=Decimal(row["exchange_rate"]),
+        active=bool(row["active"]),
+    )
+
+
+def parse_exchange_rate(text: str | Decimal) -> Decimal:
+    """A positive exact decimal; raises :class:`RuleViolation` otherwise."""
+    try:
+        rate = Decimal(str(text).strip())
+    except InvalidOperation:
+        raise RuleViolation(f"exchange rate must be a positive number, got {text!r}") from None
+    if not rate.is_finite() or rate <= 0:
+        raise RuleViolation(f"exchange rate must be a positive number, got {text!r}")
+    return rate
+
+
+def add_provider(
+    conn: Conn,
+    *,
+    secrets: SecretBox,
+    name: str,
+    kind: str,
+    url: str,
+    api_key: str,
+    currency: str = "USD",
+    exchange_rate: Decimal = Decimal(1),
+) -> ProviderInfo:
+    """Store a provider; the key is Fernet-encrypted before it reaches the database."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise RuleViolation("provider name must be 1 to 100 characters")
+    if kind not in KINDS:
+        raise RuleViolation(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    if not url.startswith(("http://", "https://")):
+        raise RuleViolation(f"url must start with http:// or https://, got {url!r}")
+    if not api_key.strip():
+        raise RuleViolation("the API key must not be empty")
+    currency = currency.strip().upper()
+    if not currency or len(currency) > 8:
+        raise RuleViolation(f"currency must be a code like USD, got {currency!r}")
+    rate = parse_exchange_rate(exchange_rate)
+    if conn.one("SELECT id FROM providers WHERE name = ?", (name,)) is not None:
+        raise RuleViolation(f"Provider {name!r} already exists")
+    conn.execute(
+        "INSERT INTO providers (name, kind, url, api_key_encrypted, currency, exchange_rate, active, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (name, kind, url, secrets.encrypt(api_key.strip()), currency, str(rate), True, now()),
+    )
+    return get_provider_or_raise(conn, name=name)
+
+
+def list_providers(conn: Conn) -> list[ProviderInfo]:
+    return [_info(row) for row in conn.all("SELECT * FROM providers ORDER BY id")]
+
+
+def get_provider(conn: Conn, *, name: str) -> ProviderInfo | None:
+    row = conn.one("SELECT * FROM providers WHERE name = ?", (name,))
+    return None if row is None else _info(row)
+
+
+def get_provider_or_raise(conn: Conn, *, name: str) -> ProviderInfo:
+    info = get_provider(conn, name=name)
+    if info is None:
+        raise ProviderNotFound(name)
+    return info
+
+
+def set_active(conn: Conn, *, name: str, active: bool) -> ProviderInfo:
+    get_provider_or_raise(conn, name=name)
+    conn.execute("UPDATE providers SET active = ? WHERE name = ?", (active, name))
+    return get_provider_or_raise(conn, name=name)
+
+
+def set_exchange_rate(conn: Conn, *, name: str, exchange_rate: Decimal) -> ProviderInfo:
+    get_provider_or_raise(conn, name=name)
+    conn.execute(
+        "UPDATE providers SET exchange_rate = ? WHERE name = ?", (str(parse_exchange_rate(exchange_rate)), name)
+    )
+    return get_provider_or_raise(conn, name=name)
+
+
+def provider_row(conn: Conn, *, name: str) -> dict[str, Any]:
+    """The full row, key still encrypted (for :func:`adapter_for`)."""
+    row = conn.one("SELECT * FROM providers WHERE name = ?", (name,))
+    if row is None:
+        raise ProviderNotFound(name)
+    return dict(row)
+
+
+def adapter_for(row: dict[str, Any], secrets: SecretBox) -> SmmV2Provider | SmsActivateProvider:
+    """The adapter for a provider row (``api_key_encrypted`` is decrypted here, in memory only)."""
+    token = row.get("api_key_encrypted")
+    key = secrets.decrypt(token) if token else ""
+    if row["kind"] == SMM_V2:
+        return SmmV2Provider(row["url"], key)
+    if row["kind"] in KINDS:
+        return SmsActivateProvider(row["url"], key, currency=row.get("currency") or "")
+    raise RuleViolation(f"provider {row['name']!r} is of kind {row['kind']!r}, which has no upstream to ask")

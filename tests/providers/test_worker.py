@@ -1,0 +1,74 @@
+"""The catalog-sync loop and the registry wiring of the adapters."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from flashpanel.config import Settings
+from flashpanel.crypto import open_secret_box
+from flashpanel.db.runner import Database
+from flashpanel.providers import catalog_sync, registry, service
+from flashpanel.providers.fakes import FakeSmmPanel, FakeSmsActivate
+from flashpanel.providers.smm_v2 import SmmV2Provider
+from flashpanel.providers.sms_activate import SmsActivateProvider
+from flashpanel.providers.worker import LOOPS, sync_catalogs
+from flashpanel.state import AppState
+
+
+@pytest.fixture
+async def state(settings: Settings, db: Database) -> AsyncIterator[AppState]:
+    limits: Any = None  # the catalog loop never rate-limits
+    yield AppState(settings=settings, db=db, limits=limits, secrets=open_secret_box(settings.secret_key_file))
+
+
+def _add(state: AppState, *, name: str, kind: str, url: str, key: str) -> int:
+    info = state.db.write_sync(service.add_provider, secrets=state.secrets, name=name, kind=kind, url=url, api_key=key)
+    return info.id
+
+
+async def test_the_registry_builds_adapters_for_provider_rows(
+    state: AppState, panel: FakeSmmPanel, panel_url: str, sms_fake: FakeSmsActivate, sms_url: str
+) -> None:
+    smm_id = _add(state, name="jap", kind="smm-v2", url=panel_url, key=panel.api_key)
+    sms_id = _add(state, name="hero", kind="sms-activate", url=sms_url, key=sms_fake.api_key)
+    smm = await registry.smm_provider(state, smm_id)
+    numbers = await registry.number_provider(state, sms_id)
+    assert isinstance(smm, SmmV2Provider) and isinstance(numbers, SmsActivateProvider)
+    submitted = await smm.submit(upstream_service="1", link="https://x.test/p", quantity=50)
+    assert (await smm.fetch_progress([submitted.upstream_order_id]))[submitted.upstream_order_id]
+    activation = await numbers.buy_number(upstream_country="0", upstream_service="tg")
+    assert (await numbers.check_sms(activation.activation_id)).state == "waiting"
+
+
+async def test_catalog_sync_loop_follows_the_upstream(state: AppState, panel: FakeSmmPanel, panel_url: str) -> None:
+    provider_id = _add(state, name="jap", kind="smm-v2", url=panel_url, key=panel.api_key)
+    assert await sync_catalogs(state) == 0  # nothing imported yet: nothing to sync
+    services = await SmmV2Provider(panel_url, panel.api_key).services()
+    await state.db.write(catalog_sync.import_services, provider_id=provider_id, exchange_rate=Decimal(1),
+                         services=services, markup_percent=Decimal(0))  # fmt: skip
+    panel.configure(services=[dict(panel.services[0], rate="1.80"), panel.services[1]])  # 1 dearer, 3 gone
+    assert [loop.name for loop in LOOPS] == ["catalog-sync"]
+    assert await LOOPS[0].run_once(state) == 1
+    assert await LOOPS[0].run_once(state) == 0  # not due again for an hour
+    rows = await state.db.read(lambda c: c.all("SELECT * FROM smm_services ORDER BY upstream_service"))
+    by_id = {r["upstream_service"]: r for r in rows}
+    assert by_id["1"]["cost_rate"] == "1.8" and by_id["1"]["rate_cents"] == 180
+    assert not by_id["3"]["active"] and by_id["2"]["active"]
+
+
+async def test_catalog_sync_survives_an_unreachable_upstream(
+    state: AppState, panel: FakeSmmPanel, panel_url: str
+) -> None:
+    provider_id = _add(state, name="jap", kind="smm-v2", url=panel_url, key=panel.api_key)
+    services = await SmmV2Provider(panel_url, panel.api_key).services()
+    await state.db.write(catalog_sync.import_services, provider_id=provider_id, exchange_rate=Decimal(1),
+                         services=services, markup_percent=Decimal(0))  # fmt: skip
+    panel.fail_next("500", action="services")
+    assert await sync_catalogs(state) == 0
+    rows = await state.db.read(lambda c: c.all("SELECT active FROM smm_services"))
+    assert all(r["active"] for r in rows)  # a failed fetch disables nothing
+    assert await sync_catalogs(state, force=True) == 1
