@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from flashpanel.cli.common import amount, fail, read, table, write
+from flashpanel.cli.smm_import import import_from
 from flashpanel.smm import admin, catalog
 from flashpanel.wallet.money import format_cents
 
@@ -17,6 +18,7 @@ services_app = typer.Typer(help="The SMM catalog.", no_args_is_help=True)
 orders_app = typer.Typer(help="SMM orders.", no_args_is_help=True)
 app.add_typer(services_app, name="services")
 app.add_typer(orders_app, name="orders")
+services_app.command("import-from")(import_from)
 
 Rate = Annotated[str, typer.Option(help="Price per 1000 in the panel currency, e.g. 500 or 499.50")]
 
