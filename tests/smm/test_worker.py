@@ -180,6 +180,29 @@ async def test_a_terminal_submission_error_cancels_and_refunds_in_full_once(
     assert balance_of(db, key) == 50000
 
 
+async def test_a_submission_that_timed_out_after_sending_is_never_retried_and_is_refunded_once(
+    app: Litestar,
+    client: httpx.AsyncClient,
+    make_customer: Callable[..., str],
+    add_service: Callable[..., int],
+    db: Database,
+) -> None:
+    # A timeout after the request went out may have placed the order upstream: retrying could place it twice.
+    provider = ScriptedProvider(ProviderError("read timeout", retryable=True, token="TIMEOUT"))
+    install(app, provider)
+    key = make_customer(balance="500")
+    order_id = await place(client, key, add_service(rate="500"))
+    state = state_of(app)
+    await SUBMISSION.run_once(state)
+    make_due(db)
+    await SUBMISSION.run_once(state)
+    row = order_row(db, order_id)
+    assert row["status"] == "cancelled"
+    assert "outcome upstream is unknown" in row["last_error"]
+    assert len(provider.submitted) == 1
+    assert ledger_rows(db, order_id) == [("charge", -50000), ("refund", 50000)]
+
+
 async def test_a_submission_that_keeps_failing_is_cancelled_after_the_last_attempt(
     app: Litestar,
     client: httpx.AsyncClient,

@@ -11,6 +11,8 @@ Submission claim protocol (an order is handed to its provider at most once):
    (``status = 'pending' AND submitting_at = <claim>``):
    - accepted → ``pending → processing`` with the upstream order id, claim cleared;
    - retryable error → claim cleared, ``attempts``/``next_check_at`` back off, tried again later;
+   - a timeout after sending (``ProviderError.outcome_unknown``) is never retried: it may have placed
+     the order, so it is resolved like an interrupted submission (below), at once;
    - terminal error, or too many attempts → ``pending → cancelled``, full refund, once.
 4. A claim left behind by a worker that died between 1 and 3 is never re-claimed (the upstream
    may or may not have the order, and there is no idempotency key in the SMM v2 protocol). After
@@ -142,7 +144,11 @@ def record_submit_failure(conn: Conn, *, claim: Claim, error: ProviderError, at:
     if not _holds_claim(conn, claim):
         return None
     message = f"submission failed: {error.message}"[:1000]
-    if error.retryable and claim.attempts < MAX_SUBMIT_ATTEMPTS:
+    if error.outcome_unknown:
+        # Retrying could place the order twice upstream (SMM v2 has no idempotency key): resolve it
+        # like an interrupted submission instead, and leave the operator a note.
+        message = f"submission timed out; its outcome upstream is unknown (check the provider): {error.message}"[:1000]
+    elif error.retryable and claim.attempts < MAX_SUBMIT_ATTEMPTS:
         conn.execute(
             "UPDATE smm_orders SET submitting_at = NULL, last_error = ?, next_check_at = ?, updated_at = ? "
             "WHERE id = ? AND status = 'pending' AND submitting_at = ?",
