@@ -36,7 +36,7 @@ async def test_purchase_debits_the_price_and_answers_in_the_spec_shape(
         "order_id", "phone_number", "request_id", "service", "country", "charge", "status", "balance", "currency"
     ]  # fmt: skip
     assert isinstance(data["order_id"], int)
-    assert data["phone_number"].startswith("+155501") and len(data["phone_number"]) == 9  # +1 555 01xx
+    assert data["phone_number"].startswith("+120255501") and len(data["phone_number"]) == 12  # +1 202 555 01xx
     assert data["service"] == "Chat" and data["country"] == "United States"
     assert data["charge"] == "350.00" and data["status"] == "active"
     assert data["balance"] == "14650.00" and data["currency"] == "NGN"

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from flashpanel.config import Settings
 from flashpanel.providers.base import Activation, NoNumbersAvailable, ProviderError, SmsState
 
-# Numbers +1 555 0100 .. +1 555 0199: the range reserved for fiction.
-POOL_NUMBERS = tuple(f"+1555{n:04d}" for n in range(100, 200))
+# Numbers +1 202 555 0100 .. 0199: the North American 555-01xx range reserved for fiction.
+POOL_NUMBERS = tuple(f"+1202555{n:04d}" for n in range(100, 200))
 
 
 @dataclass
