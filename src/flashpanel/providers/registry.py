@@ -12,7 +12,7 @@ from typing import Any
 
 from flashpanel.db.runner import Conn, Row
 from flashpanel.errors import NotFound
-from flashpanel.providers.base import NumberProvider, SmmProvider
+from flashpanel.providers.base import NumberProvider, ProviderError, SmmProvider
 from flashpanel.state import AppState
 
 # kind -> factory(state, provider row with the API key decrypted under "api_key")
@@ -29,6 +29,9 @@ async def _load(state: AppState, provider_id: int) -> dict[str, Any]:
     if row is None:
         raise NotFound(f"Provider {provider_id} not found")
     data = dict(row)
+    if not data["active"]:
+        # Retryable: the operator may enable it again; the outbox gives up after its last attempt.
+        raise ProviderError(f"provider {data['name']!r} is disabled", retryable=True, token="DISABLED")
     token = data.pop("api_key_encrypted", None)
     data["api_key"] = state.secrets.decrypt(token) if token else None
     return data
