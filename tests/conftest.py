@@ -19,7 +19,7 @@ import redis
 from litestar import Litestar
 
 from flashpanel.app import create_app, start, stop
-from flashpanel.config import Settings
+from flashpanel.config import Settings, get_settings
 from flashpanel.customers import service as customers
 from flashpanel.db.migrate import upgrade
 from flashpanel.db.runner import Database, open_database
@@ -127,3 +127,14 @@ def make_customer(db: Database) -> Callable[..., str]:
         )
 
     return make
+
+
+@pytest.fixture
+def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Point the ``flashpanel`` CLI at the test database and key files (use with ``tests.helpers.run_cli``)."""
+    monkeypatch.setenv("FLASHPANEL_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("FLASHPANEL_SECRET_KEY_FILE", str(settings.secret_key_file))
+    monkeypatch.setenv("FLASHPANEL_DEMO_KEY_FILE", str(settings.demo_key_file))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()

@@ -23,3 +23,13 @@ def assert_error(response: Any, status: int, contains: str | None = None) -> Non
     assert isinstance(body["error"], str) and body["error"]
     if contains is not None:
         assert contains.lower() in body["error"].lower(), body["error"]
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    """Run ``flashpanel ARGS...`` in-process: (exit code, stdout, stderr)."""
+    from typer.testing import CliRunner
+
+    from flashpanel.cli import app
+
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr

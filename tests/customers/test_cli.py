@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from flashpanel.cli import app
-from flashpanel.config import Settings, get_settings
+from flashpanel.config import Settings
 from flashpanel.customers.keys import key_digest
 from flashpanel.db.runner import Database
 from flashpanel.wallet import ledger
+from tests.helpers import run_cli
 
-runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("FLASHPANEL_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("FLASHPANEL_SECRET_KEY_FILE", str(settings.secret_key_file))
-    monkeypatch.setenv("FLASHPANEL_DEMO_KEY_FILE", str(settings.demo_key_file))
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+pytestmark = pytest.mark.usefixtures("cli_env")
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
+run = run_cli
 
 
 def _customer(db: Database, name: str) -> dict[str, object]:

@@ -59,6 +59,6 @@ def test_serve_demo_prints_a_key_that_reads_the_demo_balance(settings: Settings,
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)
-    access_lines = [line for line in log.read_text().splitlines() if "\"GET /api/v1/balance" in line]
+    access_lines = [line for line in log.read_text().splitlines() if '"GET /api/v1/balance' in line]
     assert access_lines, "the request should appear in the access log"
     assert all(key not in line and "key=[redacted]" in line for line in access_lines)

@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
-from typer.testing import CliRunner
 
-from flashpanel.cli import app
-from flashpanel.config import Settings, get_settings
 from flashpanel.db.runner import Database, now
 from flashpanel.otp import catalog
+from tests.helpers import run_cli
 
-runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("FLASHPANEL_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("FLASHPANEL_SECRET_KEY_FILE", str(settings.secret_key_file))
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+pytestmark = pytest.mark.usefixtures("cli_env")
 
 
 def run(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, ["otp", *args])
-    return result.exit_code, result.stdout, result.stderr
+    return run_cli("otp", *args)
 
 
 def _service(db: Database, code: str) -> dict[str, object]:

@@ -3,37 +3,23 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from flashpanel.cli import app
-from flashpanel.config import Settings, get_settings
 from flashpanel.customers.keys import key_digest
 from flashpanel.db.runner import Database
 from flashpanel.smm import demo as smm_demo
 from flashpanel.smm import service
 from flashpanel.smm.lifecycle import apply_transition
+from tests.helpers import run_cli
 from tests.smm.support import balance_of, ledger_rows, order_row
 
-runner = CliRunner()
+pytestmark = pytest.mark.usefixtures("cli_env")
 
 
-@pytest.fixture(autouse=True)
-def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("FLASHPANEL_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("FLASHPANEL_SECRET_KEY_FILE", str(settings.secret_key_file))
-    monkeypatch.setenv("FLASHPANEL_DEMO_KEY_FILE", str(settings.demo_key_file))
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
+run = run_cli
 
 
 def services(db: Database) -> list[dict[str, object]]:
