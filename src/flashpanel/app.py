@@ -13,6 +13,7 @@ from flashpanel.accounts.routes import routes as accounts_routes
 from flashpanel.api import logging as api_logging
 from flashpanel.api.errors import EXCEPTION_HANDLERS
 from flashpanel.api.ratelimit import RateLimits
+from flashpanel.apiv2.routes import routes as apiv2_routes
 from flashpanel.config import Settings, get_settings
 from flashpanel.crypto import open_secret_box
 from flashpanel.db.runner import open_database
@@ -80,7 +81,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         route_handlers=[*wallet_routes, *smm_routes, *otp_routes, *accounts_routes],
     )
     return Litestar(
-        route_handlers=[api_v1, healthz, metrics],
+        route_handlers=[api_v1, *apiv2_routes, healthz, metrics],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         on_startup=[on_startup],
         on_shutdown=[stop],

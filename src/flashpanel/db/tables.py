@@ -1,6 +1,7 @@
 """Every table, imported from its domain so that ``metadata`` knows them all."""
 
 from flashpanel.accounts.tables import account_categories, account_orders, account_products, stock_items
+from flashpanel.apiv2.tables import smm_refills
 from flashpanel.customers.tables import customers
 from flashpanel.db.metadata import metadata
 from flashpanel.otp.tables import otp_countries, otp_orders, otp_service_providers, otp_services
@@ -21,6 +22,7 @@ __all__ = [
     "otp_services",
     "providers",
     "smm_orders",
+    "smm_refills",
     "smm_services",
     "stock_items",
 ]

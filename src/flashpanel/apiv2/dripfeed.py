@@ -1,0 +1,59 @@
+"""Drip-feed orders: ``quantity`` per run, delivered ``runs`` times, ``interval`` minutes apart.
+
+The SMM domain (``smm.service.place_order(runs=..., interval_minutes=...)``) checks the per-run quantity
+against the service's min/max and stores the order with ``quantity = runs * per-run quantity`` (so its
+charge, ``remains`` and any partial refund keep their one meaning, D3/D4), ``runs`` and
+``interval_minutes`` beside it. The charge is rate * runs * quantity / 1000, rounded half-up once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from flashpanel.api.params import as_int
+from flashpanel.db.runner import Conn
+from flashpanel.errors import MissingParameter, RuleViolation
+
+MAX_RUNS: Final = 1000
+MAX_INTERVAL_MINUTES: Final = 1440
+
+
+@dataclass(frozen=True, slots=True)
+class DripFeed:
+    runs: int
+    interval_minutes: int
+    per_run: int
+
+
+def _given(value: object) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def plan(conn: Conn, *, service: object, quantity: object, runs: object, interval: object) -> DripFeed | None:
+    """None for an ordinary order (no ``runs``). Otherwise checks the drip-feed parameters and that the
+    service allows drip-feed; the service, link and quantity rules stay the SMM domain's. Raises 400 for a
+    missing or non-integer value, 422 for a value out of range or a service without drip-feed."""
+    if not _given(runs):
+        return None
+    run_count = as_int(runs, "runs")
+    if not _given(interval):
+        raise MissingParameter("interval")
+    minutes = as_int(interval, "interval")
+    if not _given(quantity):
+        raise MissingParameter("quantity")
+    per_run = as_int(quantity, "quantity")
+    if not 1 <= run_count <= MAX_RUNS:
+        raise RuleViolation(f"Runs must be between 1 and {MAX_RUNS}")
+    if not 0 <= minutes <= MAX_INTERVAL_MINUTES:
+        raise RuleViolation(f"Interval must be between 0 and {MAX_INTERVAL_MINUTES} minutes")
+    if per_run < 1:
+        raise RuleViolation("Quantity must be positive")
+    if _given(service):
+        allowed = conn.scalar(
+            "SELECT dripfeed FROM smm_services WHERE id = ? AND active", (as_int(service, "service"),)
+        )
+        # An unknown service is left to the SMM domain, which refuses it with its usual message.
+        if allowed is not None and not allowed:
+            raise RuleViolation("Drip-feed is not available for this service")
+    return DripFeed(runs=run_count, interval_minutes=minutes, per_run=per_run)
