@@ -62,7 +62,9 @@ class Claim:
     provider_id: int | None
     upstream_service: str
     link: str
-    quantity: int
+    quantity: int  # per run for a drip-feed order
+    runs: int | None = None
+    interval_minutes: int | None = None
 
 
 def claim_for_submission(conn: Conn, *, at: float, limit: int = SUBMIT_BATCH) -> list[Claim]:
@@ -77,7 +79,7 @@ def claim_for_submission(conn: Conn, *, at: float, limit: int = SUBMIT_BATCH) ->
         claimed = conn.one(
             "UPDATE smm_orders SET submitting_at = ?, attempts = attempts + 1, updated_at = ? "
             "WHERE id = ? AND status = 'pending' AND submitting_at IS NULL "
-            "RETURNING id, service_id, provider_id, link, quantity, attempts",
+            "RETURNING id, service_id, provider_id, link, quantity, attempts, runs, interval_minutes",
             (at, at, row["id"]),
         )
         if claimed is None:
@@ -91,7 +93,9 @@ def claim_for_submission(conn: Conn, *, at: float, limit: int = SUBMIT_BATCH) ->
                 provider_id=claimed["provider_id"],
                 upstream_service=str(upstream or claimed["service_id"]),
                 link=claimed["link"],
-                quantity=int(claimed["quantity"]),
+                quantity=int(claimed["quantity"]) // (claimed["runs"] or 1),
+                runs=claimed["runs"],
+                interval_minutes=claimed["interval_minutes"],
             )
         )
     return claims

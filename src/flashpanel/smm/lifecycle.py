@@ -113,6 +113,8 @@ def apply_transition(
     )
     row = conn.one(
         "UPDATE smm_orders SET status = ?, remains = ?, start_count = COALESCE(?, start_count), "
+        # A drip-feed order's runs delivered so far, from its delivered units (whole runs only).
+        "delivered_runs = CASE WHEN runs IS NULL THEN 0 ELSE runs * (quantity - ?) / quantity END, "
         "upstream_order_id = COALESCE(?, upstream_order_id), refunded_cents = refunded_cents + ?, "
         "next_check_at = ?, last_error = COALESCE(?, last_error), updated_at = ? "
         "WHERE id = ? AND status = ? RETURNING id",
@@ -120,6 +122,7 @@ def apply_transition(
             target,
             new_remains,
             start_count,
+            new_remains,
             upstream_order_id,
             refund_cents,
             None if target in TERMINAL else (next_check_at if next_check_at is not None else order["next_check_at"]),

@@ -73,7 +73,16 @@ def valid_link(value: object) -> str:
     return link
 
 
-def place_order(conn: Conn, *, key_digest: str, service: object, link: object, quantity: object) -> dict[str, Any]:
+def place_order(
+    conn: Conn,
+    *,
+    key_digest: str,
+    service: object,
+    link: object,
+    quantity: object,
+    runs: int | None = None,
+    interval_minutes: int | None = None,
+) -> dict[str, Any]:
     """Authenticate, validate, insert the order (``pending``) and charge it, all in this unit of work.
 
     Raises 400 for a missing or non-integer ``service``/``quantity`` or a missing ``link``, 422 for an
@@ -97,13 +106,27 @@ def place_order(conn: Conn, *, key_digest: str, service: object, link: object, q
     if not low <= wanted <= high:
         raise RuleViolation(f"Quantity must be between {low} and {high}")
     target = valid_link(link)
-    charge_cents = charge_per_thousand(int(row["rate_cents"]), wanted)
+    total = wanted * (runs or 1)  # drip-feed: `quantity` is per run, the order is for every run
+    charge_cents = charge_per_thousand(int(row["rate_cents"]), total)
     created = now()
     inserted = conn.one(
         "INSERT INTO smm_orders (customer_id, service_id, link, quantity, charge_cents, refunded_cents, status, "
-        "remains, provider_id, attempts, next_check_at, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, 0, 'pending', ?, ?, 0, ?, ?, ?) RETURNING id",
-        (customer_id, service_id, target, wanted, charge_cents, wanted, row["provider_id"], created, created, created),
+        "remains, provider_id, attempts, next_check_at, created_at, updated_at, runs, interval_minutes) "
+        "VALUES (?, ?, ?, ?, ?, 0, 'pending', ?, ?, 0, ?, ?, ?, ?, ?) RETURNING id",
+        (
+            customer_id,
+            service_id,
+            target,
+            total,
+            charge_cents,
+            total,
+            row["provider_id"],
+            created,
+            created,
+            created,
+            runs,
+            interval_minutes,
+        ),
     )
     assert inserted is not None
     order_id = int(inserted["id"])

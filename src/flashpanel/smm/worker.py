@@ -25,7 +25,11 @@ async def _submit_one(state: AppState, claim: Claim) -> None:
     try:
         provider = await registry.smm_provider(state, claim.provider_id)
         submission = await provider.submit(
-            upstream_service=claim.upstream_service, link=claim.link, quantity=claim.quantity
+            upstream_service=claim.upstream_service,
+            link=claim.link,
+            quantity=claim.quantity,
+            runs=claim.runs,
+            interval=claim.interval_minutes,
         )
     except ProviderError as exc:
         error = exc
