@@ -24,5 +24,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
 
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+bench-smoke: $(STAMP)
+	$(BIN)/python bench/run.py --smoke
+
 clean:
 	rm -rf $(VENV) flashpanel.db* flashpanel.key flashpanel-demo.key
