@@ -195,8 +195,8 @@ def seed(url: str, plan: Plan, *, secret_key_file: Path) -> Seeded:
         balances[row_cid] = initial - order_counts[row_cid] * ORDER_CHARGE_CENTS
     db.insert(
         "customers",
-        ("id", "name", "api_key_digest", "balance_cents", "active", "created_at"),
-        ((c, name, key_digest(key), balances[c], True, t0) for c, name, key in customer_rows),
+        ("id", "name", "api_key_digest", "balance_cents", "active", "created_at", "smm_orders_count"),
+        ((c, name, key_digest(key), balances[c], True, t0, order_counts[c]) for c, name, key in customer_rows),
     )
 
     # Orders and their charge rows, generated customer by customer (ids ascending with time).
@@ -228,6 +228,7 @@ def seed(url: str, plan: Plan, *, secret_key_file: Path) -> Seeded:
                     0,
                     at,
                     at,
+                    i + 1,
                 )
             )
             ledger.append((ledger_id, c, -ORDER_CHARGE_CENTS, running, "charge", "smm", order_id, None, at))
@@ -282,6 +283,7 @@ def _flush(db: Loader, orders: list[tuple[Any, ...]], ledger: list[tuple[Any, ..
                 "remains",
                 "created_at",
                 "updated_at",
+                "customer_seq",
             ),
             orders,
         )

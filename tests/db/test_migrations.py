@@ -27,3 +27,37 @@ def test_migrations_run_on_an_empty_sqlite_file(tmp_path: Path) -> None:
         assert "customers" in sa.inspect(engine).get_table_names()
     finally:
         engine.dispose()
+
+
+def test_history_sequence_migration_numbers_existing_orders_per_customer(tmp_path: Path) -> None:
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0005")
+    raw = sqlite3.connect(tmp_path / "old.db")
+    raw.execute(
+        "INSERT INTO customers (id, name, api_key_digest, created_at) VALUES (1, 'a', 'da', 0), (2, 'b', 'db', 0)"
+    )
+    raw.execute(
+        "INSERT INTO smm_services (id, name, category, rate_cents, min_quantity, max_quantity, created_at) "
+        "VALUES (1, 's', 'c', 100, 1, 10, 0)"
+    )
+    for order_id, customer in [(1, 1), (2, 2), (3, 1), (4, 1), (5, 2)]:
+        raw.execute(
+            "INSERT INTO smm_orders (id, customer_id, service_id, link, quantity, charge_cents, status, remains, "
+            "created_at, updated_at) VALUES (?, ?, 1, 'https://e.com', 1, 1, 'completed', 0, 0, 0)",
+            (order_id, customer),
+        )
+    raw.commit()
+    raw.close()
+    upgrade(url)
+    raw = sqlite3.connect(tmp_path / "old.db")
+    assert raw.execute("SELECT id, customer_seq FROM smm_orders ORDER BY id").fetchall() == [
+        (1, 1),
+        (2, 1),
+        (3, 2),
+        (4, 3),
+        (5, 2),
+    ]
+    assert raw.execute("SELECT id, smm_orders_count FROM customers ORDER BY id").fetchall() == [(1, 3), (2, 2)]
+    raw.close()

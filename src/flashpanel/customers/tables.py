@@ -11,6 +11,8 @@ customers = Table(
     Column("api_key_digest", String(64), nullable=False, unique=True),
     Column("balance_cents", BigInteger, nullable=False, server_default="0"),
     Column("active", Boolean, nullable=False, server_default=true()),
+    # How many SMM orders the customer has placed: the next order's `customer_seq`, and the history total.
+    Column("smm_orders_count", BigInteger, nullable=False, server_default="0"),
     Column("created_at", Float, nullable=False),
     CheckConstraint("balance_cents >= 0", name="balance_not_negative"),
 )

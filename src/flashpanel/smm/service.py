@@ -109,10 +109,16 @@ def place_order(
     total = wanted * (runs or 1)  # drip-feed: `quantity` is per run, the order is for every run
     charge_cents = charge_per_thousand(int(row["rate_cents"]), total)
     created = now()
+    # The counter row is locked until commit, so concurrent orders of one customer get distinct numbers;
+    # a rolled-back order rolls its number back too, so the sequence has no gaps.
+    customer_seq = conn.scalar(
+        "UPDATE customers SET smm_orders_count = smm_orders_count + 1 WHERE id = ? RETURNING smm_orders_count",
+        (customer_id,),
+    )
     inserted = conn.one(
         "INSERT INTO smm_orders (customer_id, service_id, link, quantity, charge_cents, refunded_cents, status, "
-        "remains, provider_id, attempts, next_check_at, created_at, updated_at, runs, interval_minutes) "
-        "VALUES (?, ?, ?, ?, ?, 0, 'pending', ?, ?, 0, ?, ?, ?, ?, ?) RETURNING id",
+        "remains, provider_id, attempts, next_check_at, created_at, updated_at, runs, interval_minutes, customer_seq) "
+        "VALUES (?, ?, ?, ?, ?, 0, 'pending', ?, ?, 0, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             customer_id,
             service_id,
@@ -126,6 +132,7 @@ def place_order(
             created,
             runs,
             interval_minutes,
+            customer_seq,
         ),
     )
     assert inserted is not None
@@ -149,10 +156,10 @@ _ORDER_COLUMNS = (
     "o.id, s.name AS service_name, o.link, o.quantity, o.charge_cents, o.status, o.start_count, o.remains, o.created_at"
 )
 
-HISTORY_COUNT_SQL = "SELECT COUNT(*) FROM smm_orders WHERE customer_id = ?"
+HISTORY_COUNT_SQL = "SELECT smm_orders_count FROM customers WHERE id = ?"
 HISTORY_PAGE_SQL = (
     f"SELECT {_ORDER_COLUMNS} FROM smm_orders o JOIN smm_services s ON s.id = o.service_id "
-    "WHERE o.customer_id = ? ORDER BY o.id DESC LIMIT ? OFFSET ?"
+    "WHERE o.customer_id = ? AND o.customer_seq <= ? ORDER BY o.customer_seq DESC LIMIT ?"
 )
 
 
@@ -188,11 +195,12 @@ def order_status(conn: Conn, *, key_digest: str, order: object) -> dict[str, Any
 
 
 def order_history(conn: Conn, *, key_digest: str, page: int, limit: int) -> tuple[list[dict[str, Any]], int]:
-    """One page of the caller's orders, newest first, and their total count. Both queries are served by
-    the (customer_id, id) index; the page is found with LIMIT/OFFSET on it."""
+    """One page of the caller's orders, newest first, and their total count, in time independent of how
+    many orders the customer has: the total is the customer's order counter, and page N is the range of
+    the gap-free per-customer sequence ending at total - (N-1) * limit, read from its unique index."""
     customer_id = authenticate(conn, key_digest=key_digest)
     total = int(conn.scalar(HISTORY_COUNT_SQL, (customer_id,)))
     if total == 0 or (page - 1) * limit >= total:
         return [], total
-    rows = conn.all(HISTORY_PAGE_SQL, (customer_id, limit, (page - 1) * limit))
+    rows = conn.all(HISTORY_PAGE_SQL, (customer_id, total - (page - 1) * limit, limit))
     return [order_view(r) for r in rows], total

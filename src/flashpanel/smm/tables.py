@@ -65,6 +65,9 @@ smm_orders = Table(
     Column("submitting_at", Float, nullable=True),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
+    # 1, 2, 3... per customer without gaps: history pages are ranges on it (see migration 0006).
+    Column("customer_seq", BigInteger, nullable=True),
     Index("ix_smm_orders_customer_id_id", "customer_id", "id"),
+    Index("uq_smm_orders_customer_id_customer_seq", "customer_id", "customer_seq", unique=True),
     Index("ix_smm_orders_status_next_check_at", "status", "next_check_at"),
 )
