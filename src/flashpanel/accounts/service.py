@@ -81,7 +81,7 @@ def purchase(conn: Conn, *, key_digest: str, product_id: int, quantity: int, sec
     low, high = int(product["min_quantity"]), int(product["max_quantity"])
     if not low <= quantity <= high:
         raise RuleViolation(f"Quantity must be between {low} and {high}")
-    if stock.unsold_count(conn, product_id=product_id) < quantity:
+    if not stock.has_unsold(conn, product_id=product_id, quantity=quantity):
         raise InsufficientStock()
     unit_price = int(product["price_cents"])
     charge_cents = unit_price * quantity
