@@ -12,7 +12,6 @@ from flashpanel.providers import catalog_sync
 from flashpanel.providers.adapters import SMM_V2
 from flashpanel.providers.base import ProviderError
 from flashpanel.providers.registry import smm_provider
-from flashpanel.providers.smm_v2 import SmmV2Provider
 from flashpanel.state import AppState
 from flashpanel.worker.loop import Loop
 
@@ -41,6 +40,8 @@ async def sync_catalogs(state: AppState, *, force: bool = False) -> int:
         if not force and next_at.get(provider_id, 0.0) > clock:
             continue
         provider = await smm_provider(state, provider_id)
+        from flashpanel.providers.smm_v2 import SmmV2Provider  # only loaded where a provider is synced
+
         if not isinstance(provider, SmmV2Provider):
             continue
         try:
