@@ -111,6 +111,7 @@ class Database:
             self._reader = ThreadPoolExecutor(max_workers=max(1, min(pool_size, 4)), thread_name_prefix="fp-db-reader")
         self._connections: list[Any] = []
         self._lock = threading.Lock()
+        self._inline_reads = not self.is_postgres
 
     # -- async API, for request handlers and background loops --------------------------------
     async def write(self, fn: Callable[Concatenate[Conn, P], T], /, *args: P.args, **kwargs: P.kwargs) -> T:
@@ -119,7 +120,14 @@ class Database:
         return await loop.run_in_executor(self._writer, partial(self._in_transaction, fn, args, kwargs, True))
 
     async def read(self, fn: Callable[Concatenate[Conn, P], T], /, *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run ``fn`` in one read-only transaction (a consistent snapshot)."""
+        """Run ``fn`` in one read-only transaction (a consistent snapshot).
+
+        On SQLite the read runs right here, on the event loop's own connection: every read flashpanel
+        makes is an index-bounded lookup of tens of microseconds, WAL readers never wait for the writer,
+        and the thread hop it saves was the largest single cost of a balance request (21% of CPU in the
+        profile, docs/benchmarks.md). PostgreSQL reads, which wait on the network, go to the pool."""
+        if self._inline_reads:
+            return self._in_transaction(fn, args, kwargs, False)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._reader, partial(self._in_transaction, fn, args, kwargs, False))
 
