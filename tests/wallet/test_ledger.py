@@ -109,3 +109,20 @@ def test_an_order_can_be_refunded_only_once(db: Database) -> None:
     with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
         db.write_sync(ledger.refund, customer_id=customer_id, amount_cents=300, order_kind="smm", order_id=1)
     assert db.read_sync(ledger.balance_cents, customer_id=customer_id) == 500
+
+
+def test_a_connection_killed_by_the_server_is_replaced_on_the_next_unit_of_work(database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only: SQLite connections are files, the server cannot drop them")
+    handle = open_database(database_url, pool_size=1)
+    try:
+        pid = handle.read_sync(lambda c: c.scalar("SELECT pg_backend_pid()"))
+        killer = open_database(database_url, pool_size=1)
+        killer.read_sync(lambda c: c.scalar("SELECT pg_terminate_backend(?)", (pid,)))
+        killer.close()
+        with pytest.raises(Exception):  # noqa: B017 - the unit that meets the dead connection fails
+            handle.read_sync(lambda c: c.scalar("SELECT 1"))
+        assert handle.read_sync(lambda c: c.scalar("SELECT 1")) == 1
+        assert handle.read_sync(lambda c: c.scalar("SELECT pg_backend_pid()")) != pid
+    finally:
+        handle.close()

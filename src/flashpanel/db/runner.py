@@ -156,8 +156,16 @@ class Database:
             self._local.conn = conn
         raw = conn._raw
         if self.is_postgres:
-            with raw.transaction():
-                return fn(conn, *args, **kwargs)
+            try:
+                with raw.transaction():
+                    return fn(conn, *args, **kwargs)
+            finally:
+                if raw.closed or raw.broken:
+                    # The server restarted or killed the session: reconnect on this thread's next unit
+                    # of work instead of failing every later request.
+                    self._local.conn = None
+                    with self._lock, contextlib.suppress(ValueError):
+                        self._connections.remove(raw)
         raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         try:
             result = fn(conn, *args, **kwargs)
