@@ -147,6 +147,67 @@ async def test_the_sweeper_expires_overdue_orders_with_one_refund_each(
     assert await sim.available(upstream_country="US", upstream_service="chat") == 99
 
 
+async def test_the_sweeper_delivers_a_code_that_reached_the_upstream_before_the_deadline_instead_of_refunding(
+    client: httpx.AsyncClient,
+    make_customer: Callable[..., str],
+    cat: Catalog,
+    map_fakes: Callable[..., list[FakeNumbers]],
+    state: AppState,
+    db: Database,
+) -> None:
+    (fake,) = map_fakes(FakeNumbers("up"))
+    key = make_customer(balance="1000")
+    late_code, silent = await _bought(client, key, cat), await _bought(client, key, cat)
+    fake.sms["up-1"] = SmsState("received", "482913")  # arrived after the last poll, before the deadline
+    _overdue(db, late_code["order_id"])
+    _overdue(db, silent["order_id"])
+    assert await expire_overdue(state) == 1
+    assert order_row(db, late_code["order_id"])["status"] == "completed"
+    assert order_row(db, late_code["order_id"])["sms_code"] == "482913"
+    assert order_row(db, silent["order_id"])["status"] == "expired"
+    assert ledger_rows(db, late_code["order_id"]) == [("charge", -35000)]
+    assert ledger_rows(db, silent["order_id"]) == [("charge", -35000), ("refund", 35000)]
+    await drain_background(state)
+    assert fake.finished == ["up-1"] and fake.cancelled == ["up-2"]
+    assert await expire_overdue(state) == 0
+
+
+async def test_a_check_after_the_deadline_delivers_a_code_the_upstream_already_has(
+    client: httpx.AsyncClient,
+    make_customer: Callable[..., str],
+    cat: Catalog,
+    map_fakes: Callable[..., list[FakeNumbers]],
+    db: Database,
+) -> None:
+    (fake,) = map_fakes(FakeNumbers("up"))
+    key = make_customer(balance="1000")
+    order = await _bought(client, key, cat)
+    fake.sms["up-1"] = SmsState("received", "105577")
+    _overdue(db, order["order_id"])
+    data = (await _check(client, key, order["request_id"])).json()["data"]
+    assert data["status"] == "completed" and data["sms_code"] == "105577"
+    assert_error(await _cancel(client, key, order["request_id"]), 422, "already completed")
+    assert balance(db, key) == 100000 - 35000
+
+
+async def test_an_overdue_order_expires_when_its_provider_cannot_be_asked(
+    client: httpx.AsyncClient,
+    make_customer: Callable[..., str],
+    cat: Catalog,
+    map_fakes: Callable[..., list[FakeNumbers]],
+    state: AppState,
+    db: Database,
+) -> None:
+    (fake,) = map_fakes(FakeNumbers("up"))
+    key = make_customer(balance="1000")
+    order = await _bought(client, key, cat)
+    del fake.sms["up-1"]  # check_sms now raises: the provider is unreachable for this activation
+    _overdue(db, order["order_id"])
+    assert await expire_overdue(state) == 1
+    assert order_row(db, order["order_id"])["status"] == "expired"
+    assert balance(db, key) == 100000
+
+
 async def test_an_activation_ended_upstream_expires_with_a_refund_at_its_deadline(
     client: httpx.AsyncClient,
     make_customer: Callable[..., str],
@@ -209,10 +270,11 @@ async def test_cancelling_a_completed_or_expired_order_is_422_without_a_refund(
     db: Database,
 ) -> None:
     key = make_customer(balance="1000")
-    done, late = await _bought(client, key, cat), await _bought(client, key, cat)
+    done = await _bought(client, key, cat)
     clock.advance(20)
     await _check(client, key, done["request_id"])
     assert_error(await _cancel(client, key, done["request_id"]), 422, "already completed")
+    late = await _bought(client, key, cat)  # bought now, so no SMS has reached the simulator for it
     _overdue(db, late["order_id"])
     assert_error(await _cancel(client, key, late["request_id"]), 422, "already expired")
     assert_error(await _cancel(client, key, late["request_id"]), 422, "already expired")

@@ -32,6 +32,7 @@ async def test_one_worker_pass_delivers_codes_expires_overdue_orders_and_resolve
 ) -> None:
     key = make_customer(balance="2000")
     delivered = (await buy(client, key, cat.us, cat.chat)).json()["data"]["order_id"]
+    clock.advance(20)  # the simulator now has the code of `delivered`, and none for the next purchase
     overdue = (await buy(client, key, cat.us, cat.chat)).json()["data"]["order_id"]
     interrupted = db.write_sync(
         orders.open_order, key_digest=key_digest(key), country_id=cat.us, service_id=cat.chat
@@ -39,7 +40,6 @@ async def test_one_worker_pass_delivers_codes_expires_overdue_orders_and_resolve
     past = time.time() - 1
     db.write_sync(lambda c: c.execute("UPDATE otp_orders SET next_check_at = ?", (past,)))
     db.write_sync(lambda c: c.execute("UPDATE otp_orders SET expires_at = ? WHERE id = ?", (past, overdue)))
-    clock.advance(20)
     assert await Worker(state, LOOPS).run_once() == 3
     assert [order_row(db, i)["status"] for i in (delivered, overdue, interrupted)] == ["completed", "expired", "failed"]
     assert balance(db, key) == 200000 - 35000

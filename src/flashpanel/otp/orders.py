@@ -172,15 +172,14 @@ def claim_due_polls(conn: Conn, *, at: float, limit: int) -> list[Row]:
     return rows
 
 
-def expire_overdue(conn: Conn, *, at: float, limit: int) -> list[Row]:
-    """Expire (and refund) a batch of waiting orders past their deadline; returns the expired orders."""
-    rows = conn.all(
-        "SELECT id FROM otp_orders WHERE status = 'waiting' AND expires_at <= ? ORDER BY expires_at LIMIT ?"
-        + conn.for_update_skip_locked,
+def overdue(conn: Conn, *, at: float, limit: int) -> list[Row]:
+    """A batch of waiting orders past their deadline, oldest deadline first. Not claimed: two workers
+    may both look at one, and the transition lets exactly one of them end it."""
+    return conn.all(
+        "SELECT id, provider_id, upstream_activation_id, status FROM otp_orders "
+        "WHERE status = 'waiting' AND expires_at <= ? ORDER BY expires_at LIMIT ?",
         (at, limit),
     )
-    expired = [done.order for row in rows if (done := expire(conn, order_id=int(row["id"]))) is not None]
-    return expired
 
 
 def resolve_interrupted(conn: Conn, *, at: float, limit: int) -> int:

@@ -143,7 +143,7 @@ async def check(units: Units, *, key_digest: str, request_id: str) -> dict[str, 
     order = await units.read(orders.order_of_customer, key_digest=key_digest, request_id=request_id)
     if order["status"] == "waiting":
         if now() >= order["expires_at"]:
-            order = await expire_now(units.state, order)
+            order = await expire_after_last_look(units.state, order)
         else:
             order = await _settle_sms(units.state, order)
     return check_view(order)
@@ -175,7 +175,20 @@ async def apply_sms(state: AppState, order: Row, sms: SmsState) -> Row:
     return done.order
 
 
-async def expire_now(state: AppState, order: Row) -> Row:
+async def expire_after_last_look(state: AppState, order: Row) -> Row:
+    """Expire (and refund) a waiting order past its deadline, unless its provider says the SMS came.
+
+    Polls back off to 30 s, so a code can reach the upstream after the last poll and before the
+    deadline. Expiring it blind would refund the customer for a number the upstream has already
+    billed the operator for, and the customer would never see the code. So the provider gets one
+    last look (at most ``CHECK_TIMEOUT``). If it is down or slow, the order expires as before."""
+    order = await _settle_sms(state, order)
+    if order["status"] != "waiting":
+        return order
+    return await _expire_now(state, order)
+
+
+async def _expire_now(state: AppState, order: Row) -> Row:
     done = await state.db.write(orders.expire, order_id=int(order["id"]))
     if done is None:  # something else won the race: report what it did
         return await state.db.read(orders.order_by_id, order_id=int(order["id"]))
@@ -189,10 +202,12 @@ async def cancel(units: Units, *, key_digest: str, request_id: str) -> dict[str,
     when the upstream refuses an early cancel (the order stays waiting; the customer may retry)."""
     state = units.state
     order = await units.read(orders.order_of_customer, key_digest=key_digest, request_id=request_id)
-    if order["status"] == "waiting" and now() >= order["expires_at"]:
-        order = await expire_now(state, order)
     if order["status"] == "waiting":
-        order = await _settle_sms(state, order)  # a code that already arrived is delivered, not refunded
+        # A code that already arrived is delivered, not refunded; past the deadline the order expires.
+        if now() >= order["expires_at"]:
+            order = await expire_after_last_look(state, order)
+        else:
+            order = await _settle_sms(state, order)
     if order["status"] != "waiting":
         raise RuleViolation(_not_cancellable(order["status"]))
     error = None

@@ -1,7 +1,8 @@
 """Background loops of the OTP domain, started by ``flashpanel.worker``. Each pass is one bounded batch.
 
 - ``otp-poll``: asks the providers for the SMS of waiting orders that are due (per-order back-off);
-- ``otp-expire``: expires and refunds waiting orders past their deadline, then releases the numbers;
+- ``otp-expire``: gives waiting orders past their deadline a last look for their SMS, then expires and
+  refunds them and releases the numbers;
 - ``otp-interrupted``: fails and refunds purchases left ``pending`` by a crash.
 """
 
@@ -47,13 +48,17 @@ async def poll_sms(state: AppState) -> int:
 
 
 async def expire_overdue(state: AppState) -> int:
-    """One batch of expiries (each refunded in the same unit); returns how many expired."""
-    expired = await state.db.write(orders.expire_overdue, at=now(), limit=EXPIRE_BATCH)
-    for order in expired:
-        service.release_soon(state, order["provider_id"], order["upstream_activation_id"])
-    if expired:
-        log.info("expired and refunded %d otp orders", len(expired))
-    return len(expired)
+    """One batch of overdue orders, each given a last look for its SMS and otherwise expired and
+    refunded (``service.expire_after_last_look``); returns how many expired."""
+    due = await state.db.read(orders.overdue, at=now(), limit=EXPIRE_BATCH)
+    if not due:
+        return 0
+    after = await asyncio.gather(*(service.expire_after_last_look(state, order) for order in due))
+    expired = sum(1 for order in after if order["status"] == "expired")
+    completed = sum(1 for order in after if order["status"] == "completed")
+    if expired or completed:
+        log.info("otp orders past their deadline: %d expired and refunded, %d got their SMS", expired, completed)
+    return expired
 
 
 async def resolve_interrupted(state: AppState) -> int:
