@@ -1,9 +1,19 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import httpx
+import pytest
+import redis
+from hypothesis import given
+from hypothesis import strategies as st
+from limits import parse
 
+from flashpanel.api.ratelimit import LocalWindow, RateLimits
+from flashpanel.config import Settings
+from flashpanel.errors import RateLimited
+from tests.conftest import REDIS_URL
 from tests.helpers import assert_error
 
 
@@ -37,3 +47,65 @@ async def test_limits_are_per_key(client: httpx.AsyncClient, make_customer: Call
     for _ in range(61):
         await client.get("/api/v1/balance", params={"key": busy})
     assert (await client.get("/api/v1/balance", params={"key": other})).status_code == 200
+
+
+# -- the in-process moving window (used when no Redis is configured) ---------------------------------
+def _admitted(window: LocalWindow, times: list[float], key: str = "k") -> list[float]:
+    return [t for t in times if window.hit(key, t)[0]]
+
+
+@given(
+    limit=st.integers(1, 8),
+    gaps=st.lists(st.floats(0, 3, allow_nan=False), min_size=1, max_size=120),
+)
+def test_no_window_of_the_limits_length_ever_admits_more_than_the_limit(limit: int, gaps: list[float]) -> None:
+    window = LocalWindow(parse(f"{limit}/10second"))
+    times = [1_000_000.0 + sum(gaps[: i + 1]) for i in range(len(gaps))]
+    admitted = _admitted(window, times)
+    for start in admitted:
+        assert sum(1 for t in admitted if start <= t < start + 10) <= limit
+
+
+def test_a_hit_is_released_after_the_window_and_at_most_one_slice_late() -> None:
+    window = LocalWindow(parse("2/minute"))  # slices of 1 s
+    assert _admitted(window, [100.2, 100.7, 130.0]) == [100.2, 100.7]
+    allowed, remaining, reset = window.hit("k", 159.9)
+    assert (allowed, remaining, reset) == (False, 0, 161)  # slice [100, 101) ends at 101, leaves at 161
+    assert window.hit("k", 161.0)[:2] == (True, 1)
+
+
+def test_remaining_counts_down_per_key_and_reset_names_when_the_oldest_hit_leaves() -> None:
+    window = LocalWindow(parse("3/minute"))
+    assert window.hit("a", 50.5) == (True, 2, 111)
+    assert window.hit("a", 70.0) == (True, 1, 111)
+    assert window.hit("b", 70.0) == (True, 2, 131)
+    assert window.count("a", 80.0) == (2, 111)
+    assert window.count("nobody", 80.0) == (0, 80)
+
+
+def test_idle_keys_are_dropped_once_their_hits_have_left_the_window() -> None:
+    window = LocalWindow(parse("5/minute"))
+    start = time.time()
+    for n in range(100):
+        window.hit(f"key-{n}", start)
+    window.hit("late", start + 200)  # past the sweep time: every idle key goes
+    assert list(window._keys) == ["late"]
+
+
+async def test_with_redis_failures_recorded_by_other_processes_block_once_this_one_has_seen_one() -> None:
+    if not REDIS_URL:
+        pytest.skip("needs Redis: the shared budget of failed keys")
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    settings = Settings(redis_url=REDIS_URL, rate_limit_auth_failures="3/minute")
+    here, elsewhere = RateLimits(settings), RateLimits(settings)
+    try:
+        for _ in range(3):
+            await elsewhere.record_auth_failure("203.0.113.9")
+        await here.check_auth_failures("203.0.113.9")  # none seen here yet: no round trip, let through
+        await here.record_auth_failure("203.0.113.9")
+        with pytest.raises(RateLimited):
+            await here.check_auth_failures("203.0.113.9")
+        await here.check_auth_failures("203.0.113.10")
+    finally:
+        await here.close()
+        await elsewhere.close()

@@ -1,18 +1,27 @@
-"""Per-key, per-endpoint-class rate limits (moving window), shared through Redis when configured."""
+"""Per-key, per-endpoint-class rate limits (moving window), shared through Redis when configured.
+
+With Redis, ``limits``' moving window does the counting, so every process shares one budget per key.
+Without it, the counting is :class:`LocalWindow`'s: ``limits``' in-memory moving window keeps one
+object per request and, under load, re-scans every key on a worker thread after nearly every hit,
+which cost a fifth of the API process's CPU on GET /balance (docs/benchmarks.md, D18).
+"""
 
 from __future__ import annotations
 
 import math
 import time
+from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
 
 from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.storage import RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from flashpanel.config import Settings
 from flashpanel.errors import RateLimited
+
+SLICES = 60  # a local window counts hits in slices of 1/60 of its length (1 s for a per-minute limit)
 
 
 class RateClass(StrEnum):
@@ -36,15 +45,75 @@ class RateHeaders:
         }
 
 
+class _Hits:
+    __slots__ = ("slices", "total")
+
+    def __init__(self) -> None:
+        self.slices: deque[list[int]] = deque()  # [slice number, hits in it], oldest first
+        self.total = 0
+
+
+class LocalWindow:
+    """A moving window kept in this process: at most ``limit`` hits per key in any ``window`` seconds.
+
+    Hits are counted per slice of 1/``SLICES`` of the window, and a slice leaves the window only when
+    its *end* is a whole window old. A hit is therefore released up to one slice late, never early.
+    Memory is at most ``SLICES`` counters per active key whatever the limit, and idle keys are
+    dropped once per window."""
+
+    def __init__(self, item: RateLimitItem) -> None:
+        self.limit = item.amount
+        self.window = float(item.get_expiry())
+        self.slice = self.window / SLICES
+        self._keys: dict[str, _Hits] = {}
+        self._next_sweep = time.time() + self.window
+
+    def _current(self, key: str, now: float) -> _Hits | None:
+        hits = self._keys.get(key)
+        if hits is None:
+            return None
+        oldest_kept = math.floor((now - self.window) / self.slice)  # slices up to this one have ended
+        while hits.slices and hits.slices[0][0] < oldest_kept:
+            hits.total -= hits.slices.popleft()[1]
+        return hits
+
+    def _reset(self, hits: _Hits | None, now: float) -> int:
+        if hits is None or not hits.slices:
+            return math.ceil(now)
+        return math.ceil((hits.slices[0][0] + 1) * self.slice + self.window)
+
+    def count(self, key: str, now: float) -> tuple[int, int]:
+        """(hits counted in the window now, when the oldest of them leaves it)."""
+        hits = self._current(key, now)
+        return (0 if hits is None else hits.total), self._reset(hits, now)
+
+    def hit(self, key: str, now: float) -> tuple[bool, int, int]:
+        """Count one hit if it fits: (allowed, remaining, reset epoch)."""
+        if now >= self._next_sweep:
+            self._sweep(now)
+        hits = self._current(key, now)
+        if hits is None:
+            hits = self._keys[key] = _Hits()
+        if hits.total >= self.limit:
+            return False, 0, self._reset(hits, now)
+        number = math.floor(now / self.slice)
+        if hits.slices and hits.slices[-1][0] == number:
+            hits.slices[-1][1] += 1
+        else:
+            hits.slices.append([number, 1])
+        hits.total += 1
+        return True, self.limit - hits.total, self._reset(hits, now)
+
+    def _sweep(self, now: float) -> None:
+        self._next_sweep = now + self.window
+        for key in list(self._keys):
+            hits = self._current(key, now)
+            if hits is not None and not hits.slices:
+                del self._keys[key]
+
+
 class RateLimits:
     def __init__(self, settings: Settings) -> None:
-        self.storage: Storage
-        if settings.redis_url:
-            # redis-py's asyncio client (a dependency anyway), so shutdown can close its pool.
-            self.storage = RedisStorage("async+" + settings.redis_url, implementation="redispy")
-        else:
-            self.storage = MemoryStorage()
-        self._limiter = MovingWindowRateLimiter(self.storage)
         self._items: dict[RateClass, RateLimitItem] = {
             RateClass.BALANCE: parse(settings.rate_limit_balance),
             RateClass.LIST: parse(settings.rate_limit_list),
@@ -52,29 +121,51 @@ class RateLimits:
             RateClass.STATUS: parse(settings.rate_limit_status),
         }
         self._auth_failures = parse(settings.rate_limit_auth_failures)
+        self._shared: MovingWindowRateLimiter | None = None
+        self._storage: RedisStorage | None = None
+        if settings.redis_url:
+            # redis-py's asyncio client (a dependency anyway), so shutdown can close its pool.
+            self._storage = RedisStorage("async+" + settings.redis_url, implementation="redispy")
+            self._shared = MovingWindowRateLimiter(self._storage)
+        self._local = {rate_class: LocalWindow(item) for rate_class, item in self._items.items()}
+        self._local_auth_failures = LocalWindow(self._auth_failures)
 
     async def hit(self, rate_class: RateClass, key_digest: str) -> tuple[bool, RateHeaders]:
         """Count one request against the key's budget for this class: (allowed, headers to send)."""
         item = self._items[rate_class]
-        allowed = await self._limiter.hit(item, rate_class.value, key_digest)
-        stats = await self._limiter.get_window_stats(item, rate_class.value, key_digest)
+        if self._shared is None:
+            allowed, remaining, reset = self._local[rate_class].hit(key_digest, time.time())
+            return allowed, RateHeaders(item.amount, remaining, reset)
+        allowed = await self._shared.hit(item, rate_class.value, key_digest)
+        stats = await self._shared.get_window_stats(item, rate_class.value, key_digest)
         return allowed, RateHeaders(item.amount, max(0, stats.remaining), math.ceil(stats.reset_time))
 
     async def check_auth_failures(self, client_ip: str) -> None:
-        """Refuse a client IP that has sent too many bad keys recently."""
-        if not await self._limiter.test(self._auth_failures, "authfail", client_ip):
-            stats = await self._limiter.get_window_stats(self._auth_failures, "authfail", client_ip)
+        """Refuse a client IP that has sent too many bad keys recently.
+
+        The local window of failures is checked first. With Redis it also records every failure this
+        process has seen, so an address with no failure here costs no round trip: an address that
+        spreads its attempts over N processes gets at most N - 1 tries beyond the shared budget."""
+        failures, reset = self._local_auth_failures.count(client_ip, time.time())
+        fits = failures < self._auth_failures.amount
+        if fits and failures and self._shared is not None:  # failures seen here: ask for everyone's
+            fits = await self._shared.test(self._auth_failures, "authfail", client_ip)
+            if not fits:
+                stats = await self._shared.get_window_stats(self._auth_failures, "authfail", client_ip)
+                reset = math.ceil(stats.reset_time)
+        if not fits:
             raise RateLimited(
-                "Too many invalid API keys from this address, retry later",
-                retry_after=retry_after(math.ceil(stats.reset_time)),
+                "Too many invalid API keys from this address, retry later", retry_after=retry_after(reset)
             )
 
     async def record_auth_failure(self, client_ip: str) -> None:
-        await self._limiter.hit(self._auth_failures, "authfail", client_ip)
+        self._local_auth_failures.hit(client_ip, time.time())
+        if self._shared is not None:
+            await self._shared.hit(self._auth_failures, "authfail", client_ip)
 
     async def close(self) -> None:
-        if isinstance(self.storage, RedisStorage):
-            await self.storage.bridge.storage.aclose()  # type: ignore[attr-defined]
+        if self._storage is not None:
+            await self._storage.bridge.storage.aclose()  # type: ignore[attr-defined]
 
 
 def retry_after(reset_epoch: int) -> int:
