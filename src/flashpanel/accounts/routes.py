@@ -4,28 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Response, get, post
+from litestar import Request, get, post
 
 from flashpanel.accounts import catalog, service
 from flashpanel.accounts.stock import as_account
 from flashpanel.api.context import begin
 from flashpanel.api.params import page_and_limit, require_int
 from flashpanel.api.ratelimit import RateClass
-from flashpanel.api.responses import ok, pagination
+from flashpanel.api.responses import JsonReply, ok, pagination
 from flashpanel.wallet.money import format_cents
 
 AnyRequest = Request[Any, Any, Any]
 
 
 @get("/accounts/categories", summary="Account categories")
-async def list_categories(request: AnyRequest) -> Response[bytes]:
+async def list_categories(request: AnyRequest) -> JsonReply:
     call = await begin(request, RateClass.LIST)
     categories = await call.read(catalog.categories_for_key, key_digest=call.key_digest)
     return ok(request, [{"id": c.id, "name": c.name, "icon": c.icon} for c in categories])
 
 
 @get("/accounts/products", summary="Account products of a category", description="`stock` is the unsold count.")
-async def list_products(request: AnyRequest) -> Response[bytes]:
+async def list_products(request: AnyRequest) -> JsonReply:
     call = await begin(request, RateClass.LIST)
     category_id = require_int(call.params, "category")
     products = await call.read(catalog.products_for_key, key_digest=call.key_digest, category_id=category_id)
@@ -47,7 +47,7 @@ async def list_products(request: AnyRequest) -> Response[bytes]:
 
 
 @post("/accounts/purchase", summary="Buy stocked accounts", status_code=200)
-async def purchase(request: AnyRequest) -> Response[bytes]:
+async def purchase(request: AnyRequest) -> JsonReply:
     call = await begin(request, RateClass.ORDERS)
     product_id = require_int(call.params, "product")
     quantity = require_int(call.params, "quantity")
@@ -75,7 +75,7 @@ async def purchase(request: AnyRequest) -> Response[bytes]:
 
 
 @get("/accounts/orders", summary="Account order history", description="Newest first.")
-async def order_history(request: AnyRequest) -> Response[bytes]:
+async def order_history(request: AnyRequest) -> JsonReply:
     call = await begin(request, RateClass.STATUS)
     page, limit = page_and_limit(call.params)
     result = await call.read(
@@ -102,7 +102,7 @@ async def order_history(request: AnyRequest) -> Response[bytes]:
 
 
 @get("/accounts/order", summary="One account order")
-async def order_details(request: AnyRequest) -> Response[bytes]:
+async def order_details(request: AnyRequest) -> JsonReply:
     call = await begin(request, RateClass.STATUS)
     order_id = require_int(call.params, "order")
     o = await call.read(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Concatenate, ParamSpec, TypeVar, cast
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from litestar import Request
 
 from flashpanel.api.params import Params, read_params
 from flashpanel.api.ratelimit import RateClass, retry_after
+from flashpanel.api.responses import remember_rate_headers
 from flashpanel.customers.keys import key_digest
 from flashpanel.db.runner import Conn
 from flashpanel.errors import InvalidApiKey, RateLimited
@@ -20,11 +21,13 @@ T = TypeVar("T")
 
 
 def app_state(request: Request[Any, Any, Any]) -> AppState:
-    return cast(AppState, request.app.state.fp)
+    state: AppState = request.app.state.fp
+    return state
 
 
 def _client_ip(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else "unknown"
+    client = request.scope.get("client")
+    return client[0] if client else "unknown"
 
 
 def _api_key(request: Request[Any, Any, Any], params: Params) -> str | None:
@@ -54,6 +57,13 @@ class ApiCall:
             await self._failed_authentication()
             raise
 
+    async def lookup(self, fn: Callable[Concatenate[Conn, P], T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return await self.state.db.lookup(fn, *args, **kwargs)
+        except InvalidApiKey:
+            await self._failed_authentication()
+            raise
+
     async def write(self, fn: Callable[Concatenate[Conn, P], T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return await self.state.db.write(fn, *args, **kwargs)
@@ -62,7 +72,7 @@ class ApiCall:
             raise
 
     async def _failed_authentication(self) -> None:
-        self.request.state.rate_headers = None
+        remember_rate_headers(self.request, None)
         await self.state.limits.record_auth_failure(_client_ip(self.request))
 
 
@@ -80,7 +90,7 @@ async def begin(request: Request[Any, Any, Any], rate_class: RateClass) -> ApiCa
         raise InvalidApiKey()
     digest = key_digest(key)
     allowed, headers = await state.limits.hit(rate_class, digest)
-    request.state.rate_headers = headers
+    remember_rate_headers(request, headers)
     if not allowed:
         raise RateLimited("Rate limit exceeded, retry later", retry_after=retry_after(headers.reset))
     return ApiCall(request=request, state=state, params=params, key_digest=digest)

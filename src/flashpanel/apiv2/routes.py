@@ -13,14 +13,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import msgspec
-from litestar import Request, Response, route
+from litestar import Request, route
 from litestar.enums import HttpMethod
 
 from flashpanel.api.context import ApiCall, begin
 from flashpanel.api.params import read_params
 from flashpanel.api.ratelimit import RateClass
-from flashpanel.api.responses import rate_headers
+from flashpanel.api.responses import JsonReply, reply
 from flashpanel.apiv2 import refill, service
 from flashpanel.apiv2.protocol import INCORRECT_REQUEST, V2Error, read_id, read_ids
 from flashpanel.errors import FlashpanelError, RateLimited
@@ -110,15 +109,6 @@ def http_status(exc: FlashpanelError) -> int:
     return 500 if exc.status_code >= 500 else 200
 
 
-def _reply(
-    request: Request[Any, Any, Any], body: Any, status: int = 200, extra: dict[str, str] | None = None
-) -> Response[bytes]:
-    headers = rate_headers(request)
-    if extra:
-        headers.update(extra)
-    return Response(msgspec.json.encode(body), status_code=status, media_type="application/json", headers=headers)
-
-
 @route(
     "/api/v2",
     http_method=[HttpMethod.GET, HttpMethod.POST],
@@ -128,7 +118,7 @@ def _reply(
     'errors as {"error": "..."}. See docs/api-v2.md.',
     tags=["api v2"],
 )
-async def api_v2(request: Request[Any, Any, Any]) -> Response[bytes]:
+async def api_v2(request: Request[Any, Any, Any]) -> JsonReply:
     try:
         params = await read_params(request)
         action = params.get("action")
@@ -136,16 +126,16 @@ async def api_v2(request: Request[Any, Any, Any]) -> Response[bytes]:
         call = await begin(request, entry[0] if entry else RateClass.STATUS)
         if entry is None:
             raise V2Error(INCORRECT_REQUEST)
-        return _reply(request, await entry[1](call))
+        return reply(request, await entry[1](call))
     except FlashpanelError as exc:
         extra = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
         status = http_status(exc)
         if status >= 500:
             log.error("v2 %s failed: %s", request.method, exc.message)
-        return _reply(request, {"error": exc.message}, status, extra)
+        return reply(request, {"error": exc.message}, status=status, extra=extra)
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return _reply(request, {"error": "Internal server error"}, 500)
+        return reply(request, {"error": "Internal server error"}, status=500)
 
 
 routes = [api_v2]

@@ -131,6 +131,15 @@ class Database:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._reader, partial(self._in_transaction, fn, args, kwargs, False))
 
+    async def lookup(self, fn: Callable[Concatenate[Conn, P], T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Like :meth:`read`, for a unit of work of exactly **one** statement: it runs without an
+        explicit transaction, since a lone statement is its own snapshot. On PostgreSQL that saves the
+        ``BEGIN`` and ``COMMIT`` round trips, two of the three a balance request made."""
+        if self._inline_reads:
+            return self._in_transaction(fn, args, kwargs, None)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._reader, partial(self._in_transaction, fn, args, kwargs, None))
+
     # -- blocking API, for the CLI, tests and threads that are not the event loop -------------
     def write_sync(self, fn: Callable[Concatenate[Conn, P], T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         return self._writer.submit(self._in_transaction, fn, args, kwargs, True).result()
@@ -149,7 +158,11 @@ class Database:
             self._connections.clear()
 
     # -- internals -------------------------------------------------------------------------------
-    def _in_transaction(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any], write: bool) -> T:
+    def _in_transaction(
+        self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any], write: bool | None
+    ) -> T:
+        """Run ``fn`` on this thread's connection: in a write transaction, a read-only one, or, with
+        ``write=None``, in none (a single statement, see :meth:`lookup`)."""
         conn: Conn | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._connect()
@@ -157,6 +170,8 @@ class Database:
         raw = conn._raw
         if self.is_postgres:
             try:
+                if write is None:
+                    return fn(conn, *args, **kwargs)
                 with raw.transaction():
                     return fn(conn, *args, **kwargs)
             finally:
@@ -166,6 +181,8 @@ class Database:
                     self._local.conn = None
                     with self._lock, contextlib.suppress(ValueError):
                         self._connections.remove(raw)
+        if write is None:
+            return fn(conn, *args, **kwargs)
         raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         try:
             result = fn(conn, *args, **kwargs)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Response, get, post
+from litestar import Request, get, post
 
 from flashpanel.api.context import begin
 from flashpanel.api.params import page_and_limit, require_int, require_str
 from flashpanel.api.ratelimit import RateClass
-from flashpanel.api.responses import ok, pagination
+from flashpanel.api.responses import JsonReply, ok, pagination
 from flashpanel.customers.service import authenticate
 from flashpanel.db.runner import Conn
 from flashpanel.otp import availability, catalog, orders, service
@@ -27,13 +27,13 @@ def _services(conn: Conn, *, key_digest: str, country_id: int) -> list[catalog.S
 
 
 @get("/otp/countries", summary="OTP countries", description="Countries numbers can be bought for.")
-async def list_countries(request: Request[Any, Any, Any]) -> Response[bytes]:
+async def list_countries(request: Request[Any, Any, Any]) -> JsonReply:
     call = await begin(request, RateClass.LIST)
     return ok(request, await call.read(_countries, key_digest=call.key_digest))
 
 
 @get("/otp/services", summary="OTP services of a country", description="Services, prices and numbers available.")
-async def list_services(request: Request[Any, Any, Any]) -> Response[bytes]:
+async def list_services(request: Request[Any, Any, Any]) -> JsonReply:
     call = await begin(request, RateClass.LIST)
     country_id = require_int(call.params, "country")
     offers = await call.read(_services, key_digest=call.key_digest, country_id=country_id)
@@ -54,7 +54,7 @@ async def list_services(request: Request[Any, Any, Any]) -> Response[bytes]:
 
 
 @post("/otp/purchase", status_code=200, summary="Buy a number", description="Debits the price; see /otp/check.")
-async def purchase(request: Request[Any, Any, Any]) -> Response[bytes]:
+async def purchase(request: Request[Any, Any, Any]) -> JsonReply:
     call = await begin(request, RateClass.ORDERS)
     data = await service.purchase(
         call,
@@ -66,14 +66,14 @@ async def purchase(request: Request[Any, Any, Any]) -> Response[bytes]:
 
 
 @get("/otp/check", summary="Check for the SMS", description="waiting, completed (with sms_code), expired, cancelled.")
-async def check(request: Request[Any, Any, Any]) -> Response[bytes]:
+async def check(request: Request[Any, Any, Any]) -> JsonReply:
     call = await begin(request, RateClass.STATUS)
     request_id = require_str(call.params, "request_id")
     return ok(request, await service.check(call, key_digest=call.key_digest, request_id=request_id))
 
 
 @post("/otp/cancel", status_code=200, summary="Cancel a number", description="Only a waiting order; full refund.")
-async def cancel(request: Request[Any, Any, Any]) -> Response[bytes]:
+async def cancel(request: Request[Any, Any, Any]) -> JsonReply:
     call = await begin(request, RateClass.STATUS)
     request_id = require_str(call.params, "request_id")
     data = await service.cancel(call, key_digest=call.key_digest, request_id=request_id)
@@ -81,7 +81,7 @@ async def cancel(request: Request[Any, Any, Any]) -> Response[bytes]:
 
 
 @get("/otp/orders", summary="OTP order history", description="Newest first, paginated.")
-async def history(request: Request[Any, Any, Any]) -> Response[bytes]:
+async def history(request: Request[Any, Any, Any]) -> JsonReply:
     call = await begin(request, RateClass.STATUS)
     page, limit = page_and_limit(call.params)
     rows, total = await call.read(orders.history, key_digest=call.key_digest, page=page, limit=limit)

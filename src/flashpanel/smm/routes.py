@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from litestar import Request, Response, get, post
+from litestar import Request, get, post
 
 from flashpanel.api.context import begin
 from flashpanel.api.params import page_and_limit
 from flashpanel.api.ratelimit import RateClass
-from flashpanel.api.responses import ok, pagination
+from flashpanel.api.responses import JsonReply, ok, pagination
 from flashpanel.customers.service import authenticate
 from flashpanel.smm import service
 from flashpanel.state import AppState
@@ -22,7 +22,7 @@ _CATALOG = "smm_catalog"
 
 
 @get("/smm/services", summary="SMM services", description="Active SMM services with their price per 1000.")
-async def list_services(request: Request[Any, Any, Any]) -> Response[bytes]:
+async def list_services(request: Request[Any, Any, Any]) -> JsonReply:
     call = await begin(request, RateClass.LIST)
     cached: tuple[float, list[dict[str, Any]]] | None = call.state.extras.get(_CATALOG)
     if cached is not None and cached[0] > time.monotonic():
@@ -34,7 +34,7 @@ async def list_services(request: Request[Any, Any, Any]) -> Response[bytes]:
 
 
 @post("/smm/order", status_code=200, summary="Place an SMM order", description="Charge the wallet and queue the order.")
-async def place_order(request: Request[Any, Any, Any]) -> Response[bytes]:
+async def place_order(request: Request[Any, Any, Any]) -> JsonReply:
     call = await begin(request, RateClass.ORDERS)
     placed = await call.write(
         service.place_order,
@@ -47,14 +47,14 @@ async def place_order(request: Request[Any, Any, Any]) -> Response[bytes]:
 
 
 @get("/smm/status", summary="SMM order status", description="One of your orders, by id.")
-async def order_status(request: Request[Any, Any, Any]) -> Response[bytes]:
+async def order_status(request: Request[Any, Any, Any]) -> JsonReply:
     call = await begin(request, RateClass.STATUS)
     order = await call.read(service.order_status, key_digest=call.key_digest, order=call.params.get("order"))
     return ok(request, order)
 
 
 @get("/smm/orders", summary="SMM order history", description="Your orders, newest first, paginated.")
-async def order_history(request: Request[Any, Any, Any]) -> Response[bytes]:
+async def order_history(request: Request[Any, Any, Any]) -> JsonReply:
     call = await begin(request, RateClass.STATUS)
     page, limit = page_and_limit(call.params)
     orders, total = await call.read(service.order_history, key_digest=call.key_digest, page=page, limit=limit)

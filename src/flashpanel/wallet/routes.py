@@ -2,19 +2,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Response, get
+from litestar import Request, get
 
 from flashpanel.api.context import begin
 from flashpanel.api.ratelimit import RateClass
-from flashpanel.api.responses import ok
+from flashpanel.api.responses import JsonReply, ok
 from flashpanel.wallet.money import format_cents
 from flashpanel.wallet.service import balance_for_key
 
 
 @get("/balance", summary="Wallet balance", description="Your current balance and the panel currency.")
-async def get_balance(request: Request[Any, Any, Any]) -> Response[bytes]:
+async def get_balance(request: Request[Any, Any, Any]) -> JsonReply:
     call = await begin(request, RateClass.BALANCE)
-    cents = await call.read(balance_for_key, key_digest=call.key_digest)
+    cents = await call.lookup(balance_for_key, key_digest=call.key_digest)
     return ok(request, {"balance": format_cents(cents), "currency": call.state.settings.currency})
 
 
