@@ -6,8 +6,8 @@ transaction on a dedicated thread and hands back its result; an exception rolls 
 Nothing on a request path talks to the database any other way.
 
 - SQLite (the embedded default): one writer thread holding the only write connection (``BEGIN
-  IMMEDIATE``, so concurrent writers queue instead of failing), and a few reader threads; WAL mode
-  lets readers run beside the writer.
+  IMMEDIATE``, with group commit: ``db/sqlite_writer.py``), reads on the event loop's own connection
+  (blocking callers use a few reader threads); WAL mode lets readers run beside the writer.
 - PostgreSQL: a fixed set of threads, each owning one psycopg connection; reads and writes share them.
 """
 
@@ -23,6 +23,8 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from flashpanel.db.sqlite_writer import SqliteWriter
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -102,20 +104,26 @@ class Database:
         self.dialect = "postgresql" if url.startswith(("postgresql", "postgres:")) else "sqlite"
         self.is_postgres = self.dialect == "postgresql"
         self._local = threading.local()
+        self._connections: list[Any] = []
+        self._lock = threading.Lock()
+        self._inline_reads = not self.is_postgres
+        self._sqlite_writer: SqliteWriter | None = None
         if self.is_postgres:
             self._writer = ThreadPoolExecutor(max_workers=pool_size, thread_name_prefix="fp-db")
             self._reader = self._writer
         else:
             self._sqlite_path = sqlite_path(url)
-            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fp-db-writer")
+            self._sqlite_writer = SqliteWriter(self._connect)
             self._reader = ThreadPoolExecutor(max_workers=max(1, min(pool_size, 4)), thread_name_prefix="fp-db-reader")
-        self._connections: list[Any] = []
-        self._lock = threading.Lock()
-        self._inline_reads = not self.is_postgres
 
     # -- async API, for request handlers and background loops --------------------------------
     async def write(self, fn: Callable[Concatenate[Conn, P], T], /, *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run ``fn`` in one write transaction, off the event loop, and return its result."""
+        """Run ``fn`` in one write transaction, off the event loop, and return its result. On SQLite
+        the transaction may hold other units too (group commit, ``db/sqlite_writer.py``); ``fn``'s
+        writes still stand or fall together, and this returns once they are committed."""
+        if self._sqlite_writer is not None:
+            result: T = await self._sqlite_writer.run(fn, args, kwargs)
+            return result
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._writer, partial(self._in_transaction, fn, args, kwargs, True))
 
@@ -142,15 +150,20 @@ class Database:
 
     # -- blocking API, for the CLI, tests and threads that are not the event loop -------------
     def write_sync(self, fn: Callable[Concatenate[Conn, P], T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        if self._sqlite_writer is not None:
+            result: T = self._sqlite_writer.run_sync(fn, args, kwargs)
+            return result
         return self._writer.submit(self._in_transaction, fn, args, kwargs, True).result()
 
     def read_sync(self, fn: Callable[Concatenate[Conn, P], T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         return self._reader.submit(self._in_transaction, fn, args, kwargs, False).result()
 
     def close(self) -> None:
-        self._writer.shutdown(wait=True)
-        if self._reader is not self._writer:
-            self._reader.shutdown(wait=True)
+        if self._sqlite_writer is not None:
+            self._sqlite_writer.close()
+        else:
+            self._writer.shutdown(wait=True)
+        self._reader.shutdown(wait=True)
         with self._lock:
             for raw in self._connections:
                 with contextlib.suppress(Exception):  # closing from another thread is best effort
