@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from prometheus_client import REGISTRY
 
 from flashpanel.db.runner import Conn, Database, open_database, sqlite_path
 from flashpanel.db.sqlite_writer import SqliteWriter
@@ -26,6 +27,13 @@ def _writer(database: Database) -> SqliteWriter:
     writer = database._sqlite_writer
     assert writer is not None
     return writer
+
+
+def _units_and_commits() -> tuple[float, float]:
+    def sample(name: str) -> float:
+        return REGISTRY.get_sample_value(name) or 0.0
+
+    return sample("flashpanel_sqlite_write_units_total"), sample("flashpanel_sqlite_commits_total")
 
 
 def _add(conn: Conn, body: str) -> int:
@@ -65,12 +73,12 @@ async def _queued_behind_a_busy_writer(database: Database, bodies: list[str]) ->
 async def test_a_failing_unit_in_a_batch_rolls_back_alone_and_each_caller_gets_its_own_outcome(
     notes: Database,
 ) -> None:
-    before = (_writer(notes).units, _writer(notes).commits)
+    before = _units_and_commits()
     results = await _queued_behind_a_busy_writer(notes, ["a", "bad-1", "b", "c", "bad-2", "d"])
     assert [type(r) for r in results] == [int, ValueError, int, int, ValueError, int]
     assert str(results[1]) == "refused bad-1"
     assert _bodies(notes) == ["a", "b", "c", "d"]
-    units, commits = _writer(notes).units - before[0], _writer(notes).commits - before[1]
+    units, commits = (after - earlier for after, earlier in zip(_units_and_commits(), before, strict=True))
     assert units == 7 and commits == 2  # the holding unit alone, then the six queued ones together
 
 

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from flashpanel.metrics import SQLITE_COMMITS, SQLITE_WRITE_UNITS
+
 if TYPE_CHECKING:
     from flashpanel.db.runner import Conn
 
@@ -41,8 +43,6 @@ class SqliteWriter:
         self._connect = connect
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._closed = False
-        self.units = 0  # units of work run, and the commits that held them
-        self.commits = 0
         self._thread = threading.Thread(target=self._run, name="fp-db-writer", daemon=True)
         self._thread.start()
 
@@ -99,8 +99,8 @@ class SqliteWriter:
             if conn is None:
                 conn = self._connect()
             outcomes = _commit(conn, batch)
-            self.units += len(batch)
-            self.commits += 1
+            SQLITE_WRITE_UNITS.inc(len(batch))
+            SQLITE_COMMITS.inc()
             _settle(batch, outcomes)
             if stop:
                 return
