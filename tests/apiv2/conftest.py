@@ -15,6 +15,7 @@ from flashpanel.apiv2.routes import routes as v2_routes
 from flashpanel.app import create_app, start, stop
 from flashpanel.config import Settings
 from flashpanel.db.runner import Conn, Database, now
+from flashpanel.providers import registry
 from flashpanel.providers.base import ProviderError, SmmProgress, SmmStatus, SmmSubmission
 from flashpanel.state import AppState
 from tests.conftest import REDIS_URL
@@ -196,7 +197,7 @@ def scripted(v2_app: Litestar, add_provider: Callable[..., int]) -> Callable[[],
     def install() -> tuple[int, ScriptedProvider]:
         provider_id = add_provider()
         provider = ScriptedProvider()
-        state(v2_app).extras.setdefault("smm_providers", {})[provider_id] = provider
+        registry.install_smm_provider(state(v2_app), provider_id, provider)
         return provider_id, provider
 
     return install

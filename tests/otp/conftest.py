@@ -15,6 +15,7 @@ from litestar import Litestar
 from flashpanel.config import Settings
 from flashpanel.db.runner import Conn, Database, now
 from flashpanel.otp import catalog
+from flashpanel.providers import registry
 from flashpanel.providers.base import Activation, NoNumbersAvailable, SmsState
 from flashpanel.providers.simulator_otp import SimulatedNumberProvider
 from flashpanel.state import AppState
@@ -69,7 +70,7 @@ def clock() -> Clock:
 def sim(client: httpx.AsyncClient, app: Litestar, settings: Settings, clock: Clock) -> SimulatedNumberProvider:
     """The process's simulator, with the test's clock (SMS arrives 20 s of that clock after purchase)."""
     provider = SimulatedNumberProvider(settings, clock=clock)
-    state_of(app).extras.setdefault("number_providers", {})[None] = provider
+    registry.install_number_provider(state_of(app), None, provider)
     return provider
 
 
@@ -139,7 +140,6 @@ def map_fakes(db: Database, state: AppState, cat: Catalog) -> Callable[..., list
     """Map fake providers to US Chat in the given order of priority and plug them into the registry."""
 
     def make(*fakes: FakeNumbers) -> list[FakeNumbers]:
-        cache = state.extras.setdefault("number_providers", {})
         for priority, fake in enumerate(fakes, start=1):
             provider_id = db.write_sync(add_provider, name=fake.prefix)
             db.write_sync(
@@ -150,7 +150,7 @@ def map_fakes(db: Database, state: AppState, cat: Catalog) -> Callable[..., list
                 upstream_service="ch",
                 priority=priority,
             )
-            cache[provider_id] = fake
+            registry.install_number_provider(state, provider_id, fake)
         return list(fakes)
 
     return make

@@ -12,6 +12,7 @@ from flashpanel.config import Settings
 from flashpanel.crypto import open_secret_box
 from flashpanel.db.runner import Database
 from flashpanel.providers import catalog_sync, registry, service
+from flashpanel.providers.base import ProviderError
 from flashpanel.providers.fakes import FakeSmmPanel, FakeSmsActivate
 from flashpanel.providers.smm_v2 import SmmV2Provider
 from flashpanel.providers.sms_activate import SmsActivateProvider
@@ -42,6 +43,35 @@ async def test_the_registry_builds_adapters_for_provider_rows(
     assert (await smm.fetch_progress([submitted.upstream_order_id]))[submitted.upstream_order_id]
     activation = await numbers.buy_number(upstream_country="0", upstream_service="tg")
     assert (await numbers.check_sms(activation.activation_id)).state == "waiting"
+
+
+async def test_a_changed_or_disabled_provider_reaches_every_process_within_the_refresh_time(
+    state: AppState, panel: FakeSmmPanel, panel_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr(registry, "monotonic", lambda: clock[0])
+    provider_id = _add(state, name="jap", kind="smm-v2", url=panel_url, key=panel.api_key)
+    first = await registry.smm_provider(state, provider_id)
+    state.db.write_sync(
+        lambda c: c.execute("UPDATE providers SET url = ? WHERE id = ?", (panel_url + "?v=2", provider_id))
+    )
+    clock[0] += registry.REFRESH_SECONDS - 1
+    assert await registry.smm_provider(state, provider_id) is first  # cached: no read per order
+    clock[0] += 1
+    second = await registry.smm_provider(state, provider_id)
+    assert isinstance(second, SmmV2Provider) and second.url == panel_url + "?v=2"
+    state.db.write_sync(lambda c: c.execute("UPDATE providers SET active = ? WHERE id = ?", (False, provider_id)))
+    clock[0] += registry.REFRESH_SECONDS
+    with pytest.raises(ProviderError, match="disabled"):
+        await registry.smm_provider(state, provider_id)
+
+
+async def test_the_simulator_is_kept_for_the_process_life(state: AppState, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr(registry, "monotonic", lambda: clock[0])
+    numbers = await registry.number_provider(state, None)
+    clock[0] += 10 * registry.REFRESH_SECONDS
+    assert await registry.number_provider(state, None) is numbers  # its number pools live in it
 
 
 async def test_catalog_sync_loop_follows_the_upstream(state: AppState, panel: FakeSmmPanel, panel_url: str) -> None:

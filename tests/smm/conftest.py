@@ -12,6 +12,7 @@ from litestar import Litestar
 
 from flashpanel.config import Settings
 from flashpanel.db.runner import Database
+from flashpanel.providers import registry
 from flashpanel.providers.simulator_smm import SimulatedSmmProvider
 from flashpanel.smm import catalog
 from tests.helpers import state_of
@@ -47,5 +48,5 @@ def clock() -> Clock:
 def simulator(app: Litestar, client: httpx.AsyncClient, settings: Settings, clock: Clock) -> SimulatedSmmProvider:
     """The built-in simulator (60 s per order) on the test's clock, installed as the default provider."""
     provider = SimulatedSmmProvider(settings, clock=clock)
-    state_of(app).extras.setdefault("smm_providers", {})[None] = provider
+    registry.install_smm_provider(state_of(app), None, provider)
     return provider

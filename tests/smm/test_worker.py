@@ -12,6 +12,7 @@ import httpx
 from litestar import Litestar
 
 from flashpanel.db.runner import Database
+from flashpanel.providers import registry
 from flashpanel.providers.base import ProviderError, SmmProgress, SmmSubmission
 from flashpanel.providers.simulator_smm import SimulatedSmmProvider
 from flashpanel.smm import fulfilment
@@ -45,7 +46,7 @@ class ScriptedProvider:
 
 
 def install(app: Litestar, provider: object) -> None:
-    state_of(app).extras.setdefault("smm_providers", {})[None] = provider
+    registry.install_smm_provider(state_of(app), None, provider)
 
 
 async def place(client: httpx.AsyncClient, key: str, service_id: int, link: str = "https://example.com/p") -> int:

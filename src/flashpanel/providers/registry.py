@@ -1,13 +1,17 @@
-"""Which provider object fulfils an order: built once per process from the ``providers`` table.
+"""Which provider object fulfils an order, built from the ``providers`` table and cached per process.
 
 ``provider_id`` None (or a provider of kind ``simulator``) means the built-in simulator, the embedded
-default. Adapters for real upstream protocols register a factory per kind in ``SMM_KINDS`` /
-``NUMBER_KINDS``.
+default: one per process, kept for the process's life (it holds the simulated number pools). Adapters
+for real upstream protocols register a factory per kind in ``SMM_KINDS`` / ``NUMBER_KINDS``; they hold
+no state, so their objects are rebuilt from the row every ``REFRESH_SECONDS``. An operator's
+``providers disable`` (or a new URL or key) reaches every API and worker process within that time.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from time import monotonic
 from typing import Any
 
 from flashpanel.db.runner import Conn, Row
@@ -37,36 +41,65 @@ async def _load(state: AppState, provider_id: int) -> dict[str, Any]:
     return data
 
 
+REFRESH_SECONDS = 30.0
+_FOREVER = math.inf
+
+# provider id -> (provider object, monotonic time after which its row is read again)
+Cache = dict[int | None, tuple[Any, float]]
+
+
+def _cached(state: AppState, name: str, provider_id: int | None) -> Any:
+    cache: Cache = state.extras.setdefault(name, {})
+    entry = cache.get(provider_id)
+    return entry[0] if entry is not None and monotonic() < entry[1] else None
+
+
+def _keep(state: AppState, name: str, provider_id: int | None, provider: Any, *, forever: bool) -> None:
+    cache: Cache = state.extras.setdefault(name, {})
+    cache[provider_id] = (provider, _FOREVER if forever else monotonic() + REFRESH_SECONDS)
+
+
+def install_smm_provider(state: AppState, provider_id: int | None, provider: SmmProvider) -> None:
+    """Use ``provider`` for ``provider_id`` in this process from now on (tests, embedding)."""
+    _keep(state, "smm_providers", provider_id, provider, forever=True)
+
+
+def install_number_provider(state: AppState, provider_id: int | None, provider: NumberProvider) -> None:
+    """Use ``provider`` for ``provider_id`` in this process from now on (tests, embedding)."""
+    _keep(state, "number_providers", provider_id, provider, forever=True)
+
+
 async def smm_provider(state: AppState, provider_id: int | None) -> SmmProvider:
-    cache: dict[int | None, SmmProvider] = state.extras.setdefault("smm_providers", {})
-    provider = cache.get(provider_id)
+    provider: SmmProvider | None = _cached(state, "smm_providers", provider_id)
     if provider is None:
         row = None if provider_id is None else await _load(state, provider_id)
-        if row is None or row["kind"] == "simulator":
+        simulator = row is None or row["kind"] == "simulator"
+        if row is None or simulator:
             from flashpanel.providers.simulator_smm import SimulatedSmmProvider
 
             provider = SimulatedSmmProvider(state.settings)
         else:
             provider = SMM_KINDS[row["kind"]](state, row)
-        cache[provider_id] = provider
+        _keep(state, "smm_providers", provider_id, provider, forever=simulator)
     return provider
 
 
 async def number_provider(state: AppState, provider_id: int | None) -> NumberProvider:
-    cache: dict[int | None, NumberProvider] = state.extras.setdefault("number_providers", {})
-    provider = cache.get(provider_id)
+    provider: NumberProvider | None = _cached(state, "number_providers", provider_id)
     if provider is None:
         row = None if provider_id is None else await _load(state, provider_id)
-        if row is None or row["kind"] == "simulator":
+        simulator = row is None or row["kind"] == "simulator"
+        if row is None or simulator:
             # One simulator per process: its number pool is shared by every service mapped to it.
-            provider = cache.get(None)
+            provider = _cached(state, "number_providers", None)
             if provider is None:
                 from flashpanel.providers.simulator_otp import SimulatedNumberProvider
 
                 provider = SimulatedNumberProvider(state.settings)
+                _keep(state, "number_providers", None, provider, forever=True)
         else:
             provider = NUMBER_KINDS[row["kind"]](state, row)
-        cache[provider_id] = provider
+        _keep(state, "number_providers", provider_id, provider, forever=simulator)
     return provider
 
 
