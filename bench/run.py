@@ -50,7 +50,7 @@ POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_ADMIN_URL", "postgresql://po
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 RAISED_LIMIT = "1000000/minute"
 RSS_TARGET_MB = 80.0
-
+PURCHASES_PER_SECOND_BOUND = 15_000
 
 def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
@@ -598,7 +598,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     plan = seeding.Plan(
         customers=200 if args.smoke else 1000,
         history_sizes=(1000, large),
-        stock=10_000 if args.smoke else 200_000,
+        # Enough stock that purchases never sell out, even at 15,000/s (more than the ceiling allows
+        # for this scenario): a sold-out 422 would count as a data error.
+        stock=int(PURCHASES_PER_SECOND_BOUND * (duration * rounds + warmup)),
     )
 
     try:
