@@ -52,6 +52,7 @@ RAISED_LIMIT = "1000000/minute"
 RSS_TARGET_MB = 80.0
 PURCHASES_PER_SECOND_BOUND = 15_000
 
+
 def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
 

@@ -64,6 +64,17 @@ def test_no_window_of_the_limits_length_ever_admits_more_than_the_limit(limit: i
     admitted = _admitted(window, times)
     for start in admitted:
         assert sum(1 for t in admitted if start <= t < start + 10) <= limit
+    slice_ = 10 / 60
+    for refused in sorted(set(times) - set(admitted)):  # refused only when the window (+ a slice) is full
+        assert sum(1 for t in admitted if refused - 10 - 2 * slice_ < t <= refused) >= limit
+
+
+def test_a_keys_memory_does_not_grow_with_its_limit_or_its_hits() -> None:
+    window = LocalWindow(parse("1000000/minute"))
+    for n in range(20_000):
+        window.hit("busy", 1_000.0 + n * 0.01)  # 100 hits per second for 200 s
+    hits = window._keys["busy"]
+    assert len(hits.counts) == 61 and hits.total == 6_000 + 100  # the last 61 one-second slices
 
 
 def test_a_hit_is_released_after_the_window_and_at_most_one_slice_late() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections import deque
+from array import array
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -22,6 +22,8 @@ from flashpanel.config import Settings
 from flashpanel.errors import RateLimited
 
 SLICES = 60  # a local window counts hits in slices of 1/60 of its length (1 s for a per-minute limit)
+SLOTS = SLICES + 1  # a slice stays until its end is a window old: the window spans 61 slice numbers
+_ZEROS = SLOTS * array("L").itemsize
 
 
 class RateClass(StrEnum):
@@ -46,11 +48,33 @@ class RateHeaders:
 
 
 class _Hits:
-    __slots__ = ("slices", "total")
+    """One key's hits per slice, in a ring of the ``SLOTS`` slices a window can still hold."""
 
-    def __init__(self) -> None:
-        self.slices: deque[list[int]] = deque()  # [slice number, hits in it], oldest first
+    __slots__ = ("counts", "newest", "oldest", "total")
+
+    def __init__(self, number: int) -> None:
+        self.counts = array("L", bytes(_ZEROS))  # hits of slice n at index n % SLOTS
+        self.newest = number  # the latest slice recorded
+        self.oldest = number  # the earliest slice still holding hits (when total > 0)
         self.total = 0
+
+    def advance(self, number: int) -> None:
+        """Move the ring to slice ``number``, dropping the slices that have left the window."""
+        if number <= self.newest:
+            return
+        if number - self.newest >= SLOTS:
+            self.counts = array("L", bytes(_ZEROS))
+            self.total = 0
+        else:
+            for gone in range(self.newest + 1, number + 1):  # their slots held slices a window older
+                self.total -= self.counts[gone % SLOTS]
+                self.counts[gone % SLOTS] = 0
+        self.newest = number
+        if self.total == 0:
+            self.oldest = number
+        else:
+            while self.oldest < number - SLICES or self.counts[self.oldest % SLOTS] == 0:
+                self.oldest += 1
 
 
 class LocalWindow:
@@ -58,8 +82,8 @@ class LocalWindow:
 
     Hits are counted per slice of 1/``SLICES`` of the window, and a slice leaves the window only when
     its *end* is a whole window old. A hit is therefore released up to one slice late, never early.
-    Memory is at most ``SLICES`` counters per active key whatever the limit, and idle keys are
-    dropped once per window."""
+    Memory is one small array per active key whatever the limit, and idle keys are dropped once per
+    window."""
 
     def __init__(self, item: RateLimitItem) -> None:
         self.limit = item.amount
@@ -68,47 +92,41 @@ class LocalWindow:
         self._keys: dict[str, _Hits] = {}
         self._next_sweep = time.time() + self.window
 
-    def _current(self, key: str, now: float) -> _Hits | None:
-        hits = self._keys.get(key)
-        if hits is None:
-            return None
-        oldest_kept = math.floor((now - self.window) / self.slice)  # slices up to this one have ended
-        while hits.slices and hits.slices[0][0] < oldest_kept:
-            hits.total -= hits.slices.popleft()[1]
-        return hits
-
     def _reset(self, hits: _Hits | None, now: float) -> int:
-        if hits is None or not hits.slices:
+        if hits is None or hits.total == 0:
             return math.ceil(now)
-        return math.ceil((hits.slices[0][0] + 1) * self.slice + self.window)
+        return math.ceil((hits.oldest + 1) * self.slice + self.window)
 
     def count(self, key: str, now: float) -> tuple[int, int]:
         """(hits counted in the window now, when the oldest of them leaves it)."""
-        hits = self._current(key, now)
+        hits = self._keys.get(key)
+        if hits is not None:
+            hits.advance(math.floor(now / self.slice))
         return (0 if hits is None else hits.total), self._reset(hits, now)
 
     def hit(self, key: str, now: float) -> tuple[bool, int, int]:
         """Count one hit if it fits: (allowed, remaining, reset epoch)."""
         if now >= self._next_sweep:
             self._sweep(now)
-        hits = self._current(key, now)
+        number = math.floor(now / self.slice)
+        hits = self._keys.get(key)
         if hits is None:
-            hits = self._keys[key] = _Hits()
+            hits = self._keys[key] = _Hits(number)
+        hits.advance(number)
         if hits.total >= self.limit:
             return False, 0, self._reset(hits, now)
-        number = math.floor(now / self.slice)
-        if hits.slices and hits.slices[-1][0] == number:
-            hits.slices[-1][1] += 1
-        else:
-            hits.slices.append([number, 1])
+        if hits.total == 0:
+            hits.oldest = hits.newest
+        hits.counts[hits.newest % SLOTS] += 1  # a clock stepping back counts in the newest slice
         hits.total += 1
         return True, self.limit - hits.total, self._reset(hits, now)
 
     def _sweep(self, now: float) -> None:
         self._next_sweep = now + self.window
-        for key in list(self._keys):
-            hits = self._current(key, now)
-            if hits is not None and not hits.slices:
+        number = math.floor(now / self.slice)
+        for key, hits in list(self._keys.items()):
+            hits.advance(number)
+            if hits.total == 0:
                 del self._keys[key]
 
 
