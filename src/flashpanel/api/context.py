@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -51,22 +51,18 @@ class ApiCall:
     key_digest: str
 
     async def read(self, fn: Callable[Concatenate[Conn, P], T], /, *args: P.args, **kwargs: P.kwargs) -> T:
-        try:
-            return await self.state.db.read(fn, *args, **kwargs)
-        except InvalidApiKey:
-            await self._failed_authentication()
-            raise
+        return await self._authenticated(self.state.db.read(fn, *args, **kwargs))
 
     async def lookup(self, fn: Callable[Concatenate[Conn, P], T], /, *args: P.args, **kwargs: P.kwargs) -> T:
-        try:
-            return await self.state.db.lookup(fn, *args, **kwargs)
-        except InvalidApiKey:
-            await self._failed_authentication()
-            raise
+        return await self._authenticated(self.state.db.lookup(fn, *args, **kwargs))
 
     async def write(self, fn: Callable[Concatenate[Conn, P], T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return await self._authenticated(self.state.db.write(fn, *args, **kwargs))
+
+    async def _authenticated(self, unit: Awaitable[T]) -> T:
+        """The unit's result; a key the unit did not recognise also counts as a failure for this address."""
         try:
-            return await self.state.db.write(fn, *args, **kwargs)
+            return await unit
         except InvalidApiKey:
             await self._failed_authentication()
             raise
