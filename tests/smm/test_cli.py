@@ -59,6 +59,31 @@ def test_services_add_list_update_disable(db: Database) -> None:
     assert code == 0 and services(db)[0]["active"]
 
 
+def test_services_say_whether_they_allow_refill_cancel_and_drip_feed(db: Database, tmp_path: Path) -> None:
+    code, _, err = run(
+        "smm", "services", "add", "--name", "Plays", "--category", "Audio", "--rate", "3", "--min", "100",
+        "--max", "9000", "--refill", "--dripfeed",
+    )  # fmt: skip
+    assert code == 0, err
+    flags = ("refill", "cancel", "dripfeed")
+    assert [services(db)[0][f] for f in flags] == [True, False, True]
+    code, out, _ = run("smm", "services", "list")
+    assert "refill,dripfeed" in out
+    code, _, err = run("smm", "services", "update", "1", "--no-refill", "--cancel")
+    assert code == 0, err
+    assert [bool(services(db)[0][f]) for f in flags] == [False, True, True]  # --dripfeed kept
+    csv_file = tmp_path / "flags.csv"
+    csv_file.write_text(
+        "name,category,rate,min,max,refill,cancel\nSaves,Audio,2,10,100,yes,0\nPlays,Audio,3,100,9000,,no\n"
+    )
+    code, out, err = run("smm", "services", "import", str(csv_file))
+    assert code == 0 and "1 created, 1 updated" in out, err
+    assert [[bool(r[f]) for f in flags] for r in services(db)] == [[False, False, True], [True, False, False]]
+    csv_file.write_text("name,category,rate,min,max,refill\nSaves,Audio,2,10,100,maybe\n")
+    code, _, err = run("smm", "services", "import", str(csv_file))
+    assert code != 0 and "refill must be true or false" in err
+
+
 def test_services_import_csv_then_json_creates_and_updates(db: Database, tmp_path: Path) -> None:
     csv_file = tmp_path / "catalog.csv"
     csv_file.write_text(

@@ -41,6 +41,9 @@ def services_add(
     description: Annotated[str, typer.Option()] = "",
     provider: Annotated[str | None, typer.Option(help="Provider name (default: the built-in simulator)")] = None,
     upstream_service: Annotated[str | None, typer.Option(help="The provider's service id")] = None,
+    refill: Annotated[bool, typer.Option("--refill/--no-refill", help="Customers may ask for refills")] = False,
+    cancel: Annotated[bool, typer.Option("--cancel/--no-cancel", help="Customers may cancel orders")] = False,
+    dripfeed: Annotated[bool, typer.Option("--dripfeed/--no-dripfeed", help="Drip-feed orders allowed")] = False,
 ) -> None:
     """Add an active service; prints its id."""
     spec = catalog.ServiceInput(
@@ -53,6 +56,9 @@ def services_add(
         description=description,
         provider=provider,
         upstream_service=upstream_service,
+        refill=refill,
+        cancel=cancel,
+        dripfeed=dripfeed,
     )
     service_id = write(catalog.add_service, spec=spec)
     typer.echo(f"added service {service_id}: {name}")
@@ -74,10 +80,11 @@ def services_list() -> None:
                 r["max_quantity"],
                 "active" if r["active"] else "disabled",
                 r["provider_id"] or "simulator",
+                ",".join(flag for flag in catalog.FLAGS if r[flag]) or "-",
             )
             for r in rows
         ],
-        ("ID", "NAME", "CATEGORY", "TYPE", "RATE", "MIN", "MAX", "STATUS", "PROVIDER"),
+        ("ID", "NAME", "CATEGORY", "TYPE", "RATE", "MIN", "MAX", "STATUS", "PROVIDER", "ALLOWS"),
     )
 
 
@@ -93,6 +100,9 @@ def services_update(
     description: Annotated[str | None, typer.Option()] = None,
     provider: Annotated[str | None, typer.Option()] = None,
     upstream_service: Annotated[str | None, typer.Option()] = None,
+    refill: Annotated[bool | None, typer.Option("--refill/--no-refill")] = None,
+    cancel: Annotated[bool | None, typer.Option("--cancel/--no-cancel")] = None,
+    dripfeed: Annotated[bool | None, typer.Option("--dripfeed/--no-dripfeed")] = None,
     enable: Annotated[bool, typer.Option("--enable", help="Make a disabled service active again")] = False,
 ) -> None:
     """Change some fields of a service (existing orders keep their price)."""
@@ -107,6 +117,9 @@ def services_update(
             "description": description,
             "provider": provider,
             "upstream_service": upstream_service,
+            "refill": refill,
+            "cancel": cancel,
+            "dripfeed": dripfeed,
         }.items()
         if value is not None
     }

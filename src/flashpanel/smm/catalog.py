@@ -13,7 +13,11 @@ from flashpanel.db.runner import Conn, Row, now
 from flashpanel.errors import NotFound, RuleViolation
 from flashpanel.wallet.money import InvalidAmount, parse_amount, to_cents
 
-FIELDS = ("id", "name", "category", "type", "rate", "min", "max", "description", "provider", "upstream_service")
+FIELDS = (
+    "id", "name", "category", "type", "rate", "min", "max", "description", "provider", "upstream_service",
+    "refill", "cancel", "dripfeed",
+)  # fmt: skip
+FLAGS = ("refill", "cancel", "dripfeed")  # what the service allows its customers (API v2 shows them)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +33,9 @@ class ServiceInput:
     description: str = ""
     provider: str | None = None
     upstream_service: str | None = None
+    refill: bool = False
+    cancel: bool = False
+    dripfeed: bool = False
 
 
 def _check(spec: ServiceInput) -> None:
@@ -58,7 +65,8 @@ def add_service(conn: Conn, *, spec: ServiceInput) -> int:
     _check(spec)
     row = conn.one(
         "INSERT INTO smm_services (name, category, type, rate_cents, min_quantity, max_quantity, description, "
-        "active, provider_id, upstream_service, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "active, provider_id, upstream_service, refill, cancel, dripfeed, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             spec.name.strip(),
             spec.category.strip(),
@@ -70,6 +78,9 @@ def add_service(conn: Conn, *, spec: ServiceInput) -> int:
             True,
             _provider_id(conn, spec.provider),
             spec.upstream_service,
+            spec.refill,
+            spec.cancel,
+            spec.dripfeed,
             now(),
         ),
     )
@@ -101,13 +112,15 @@ def update_service(conn: Conn, *, service_id: int, changes: dict[str, Any]) -> N
         "description": current["description"],
         "provider": provider_name,
         "upstream_service": current["upstream_service"],
+        **{flag: bool(current[flag]) for flag in FLAGS},
     }
     values.update({k: v for k, v in changes.items() if k in values})
     merged = ServiceInput(**values)
     _check(merged)
     conn.execute(
         "UPDATE smm_services SET name = ?, category = ?, type = ?, rate_cents = ?, min_quantity = ?, "
-        "max_quantity = ?, description = ?, provider_id = ?, upstream_service = ?, active = ? WHERE id = ?",
+        "max_quantity = ?, description = ?, provider_id = ?, upstream_service = ?, refill = ?, cancel = ?, "
+        "dripfeed = ?, active = ? WHERE id = ?",
         (
             merged.name.strip(),
             merged.category.strip(),
@@ -118,6 +131,9 @@ def update_service(conn: Conn, *, service_id: int, changes: dict[str, Any]) -> N
             merged.description,
             _provider_id(conn, merged.provider),
             merged.upstream_service,
+            merged.refill,
+            merged.cancel,
+            merged.dripfeed,
             bool(changes.get("active", current["active"])),
             service_id,
         ),
@@ -162,6 +178,17 @@ def _integer(value: object, name: str) -> int:
         raise RuleViolation(f"{name} must be an integer, got {value!r}") from None
 
 
+def _flag(value: object, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "y"):
+        return True
+    if text in ("0", "false", "no", "n"):
+        return False
+    raise RuleViolation(f"{name} must be true or false, got {value!r}")
+
+
 def _rate(value: object) -> Decimal:
     try:
         rate = parse_amount(value)
@@ -192,6 +219,9 @@ def _import_row(conn: Conn, item: dict[str, Any]) -> bool:
     for key in ("provider", "upstream_service"):
         if item.get(key) not in (None, ""):
             changes[key] = str(item[key]).strip()
+    for flag in FLAGS:
+        if item.get(flag) not in (None, ""):
+            changes[flag] = _flag(item[flag], flag)
     if existing is not None:
         update_service(conn, service_id=int(existing["id"]), changes=changes)
         return False
@@ -210,6 +240,7 @@ def _import_row(conn: Conn, item: dict[str, Any]) -> bool:
             description=changes.get("description", ""),
             provider=changes.get("provider"),
             upstream_service=changes.get("upstream_service"),
+            **{flag: changes.get(flag, False) for flag in FLAGS},
         ),
     )
     return True
