@@ -76,6 +76,10 @@ def serve(
 
 def worker(
     once: Annotated[bool, typer.Option("--once", help="Run one pass of every loop and exit")] = False,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve this worker's Prometheus metrics at http://HOST:PORT/metrics")
+    ] = None,
+    metrics_host: Annotated[str, typer.Option(help="Interface for --metrics-port")] = "127.0.0.1",
 ) -> None:
     """Run the background loops (submission, status sync, expiry) without serving HTTP."""
     from flashpanel.app import build_state
@@ -85,6 +89,13 @@ def worker(
     settings = get_settings()
     with database(settings):
         pass
+    if metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        try:
+            start_http_server(metrics_port, addr=metrics_host)
+        except OSError as exc:
+            fail(f"cannot serve metrics on {metrics_host}:{metrics_port}: {exc.strerror or exc}")
 
     async def main() -> None:
         state = build_state(settings)
