@@ -128,7 +128,8 @@ class Database:
         return await loop.run_in_executor(self._writer, partial(self._in_transaction, fn, args, kwargs, True))
 
     async def read(self, fn: Callable[Concatenate[Conn, P], T], /, *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run ``fn`` in one read-only transaction (a consistent snapshot).
+        """Run ``fn`` read-only: on SQLite in one read transaction (one snapshot for all its statements);
+        on PostgreSQL in autocommit, since READ COMMITTED gives each statement its own snapshot anyway.
 
         On SQLite the read runs right here, on the event loop's own connection: every read flashpanel
         makes is an index-bounded lookup of tens of microseconds, WAL readers never wait for the writer,
@@ -140,9 +141,9 @@ class Database:
         return await loop.run_in_executor(self._reader, partial(self._in_transaction, fn, args, kwargs, False))
 
     async def lookup(self, fn: Callable[Concatenate[Conn, P], T], /, *args: P.args, **kwargs: P.kwargs) -> T:
-        """Like :meth:`read`, for a unit of work of exactly **one** statement: it runs without an
-        explicit transaction, since a lone statement is its own snapshot. On PostgreSQL that saves the
-        ``BEGIN`` and ``COMMIT`` round trips, two of the three a balance request made."""
+        """Like :meth:`read`, for a unit of work of exactly **one** statement: on SQLite it runs without
+        ``BEGIN``/``COMMIT``, since a lone statement is its own snapshot. (On PostgreSQL every read
+        already runs that way.)"""
         if self._inline_reads:
             return self._in_transaction(fn, args, kwargs, None)
         loop = asyncio.get_running_loop()
@@ -183,7 +184,9 @@ class Database:
         raw = conn._raw
         if self.is_postgres:
             try:
-                if write is None:
+                if not write:
+                    # Under READ COMMITTED every statement takes its own snapshot, inside a transaction
+                    # or not, so a read-only unit gains nothing from BEGIN/COMMIT but two round trips.
                     return fn(conn, *args, **kwargs)
                 with raw.transaction():
                     return fn(conn, *args, **kwargs)
