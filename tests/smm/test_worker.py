@@ -7,8 +7,10 @@ import asyncio
 import dataclasses
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import httpx
+import pytest
 from litestar import Litestar
 
 from flashpanel.db.runner import Database
@@ -16,6 +18,7 @@ from flashpanel.providers import registry
 from flashpanel.providers.base import ProviderError, SmmProgress, SmmSubmission
 from flashpanel.providers.simulator_smm import SimulatedSmmProvider
 from flashpanel.smm import fulfilment
+from flashpanel.smm import worker as smm_worker
 from flashpanel.smm.worker import STATUS_SYNC, SUBMISSION
 from tests.helpers import state_of
 from tests.smm.support import Clock, balance_of, ledger_rows, make_due, order_row
@@ -154,6 +157,35 @@ async def test_a_retryable_submission_error_backs_off_and_is_retried(
         None,
     )
     assert provider.submitted == [("4711", "https://example.com/p", 1000)] * 2
+    assert ledger_rows(db, order_id) == [("charge", -50000)]
+
+
+async def test_an_outcome_the_database_failed_to_store_is_stored_on_a_retry_not_refunded(
+    app: Litestar,
+    client: httpx.AsyncClient,
+    make_customer: Callable[..., str],
+    add_service: Callable[..., int],
+    db: Database,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    provider = ScriptedProvider("up-88")
+    install(app, provider)
+    key = make_customer(balance="500")
+    order_id = await place(client, key, add_service(rate="500", upstream_service="4711"))
+    real_record = fulfilment.record_submitted
+    failures = [ConnectionError("server closed the connection"), ConnectionError("still restarting")]
+
+    def flaky_record(conn: Any, **kwargs: Any) -> Any:
+        if failures:
+            raise failures.pop(0)  # as a dropped PostgreSQL connection would, before anything is written
+        return real_record(conn, **kwargs)
+
+    monkeypatch.setattr(fulfilment, "record_submitted", flaky_record)
+    monkeypatch.setattr(smm_worker, "STORE_RETRY_DELAYS", (0.0, 0.0, 0.0))
+    await SUBMISSION.run_once(state_of(app))
+    row = order_row(db, order_id)
+    assert (row["status"], row["upstream_order_id"], row["submitting_at"]) == ("processing", "up-88", None)
+    assert len(provider.submitted) == 1 and not failures
     assert ledger_rows(db, order_id) == [("charge", -50000)]
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flashpanel.db.runner import now
 from flashpanel.providers import registry
@@ -19,6 +21,27 @@ from flashpanel.state import AppState
 from flashpanel.worker.loop import Loop
 
 log = logging.getLogger("flashpanel.smm.worker")
+T = TypeVar("T")
+
+
+STORE_RETRY_DELAYS = (0.2, 1.0, 3.0)
+
+
+async def _store(state: AppState, fn: Callable[..., T], /, **kwargs: Any) -> T:
+    """Store a submission's outcome, retrying when the database fails under it (e.g. a PostgreSQL
+    restart dropped the connection: the runner replaces it for the next attempt). The upstream has
+    answered by now, so giving up would leave the claim to go stale and be refunded in full although
+    the upstream may have the order. Both outcome units are safe to repeat: they act only while the
+    order still holds this claim."""
+    for delay in STORE_RETRY_DELAYS:
+        try:
+            return await state.db.write(fn, **kwargs)
+        except Exception as exc:
+            log.warning(
+                "smm order %s: storing the submission outcome failed (%r); retrying", kwargs["claim"].order_id, exc
+            )
+            await asyncio.sleep(delay)
+    return await state.db.write(fn, **kwargs)
 
 
 async def _submit_one(state: AppState, claim: Claim) -> None:
@@ -38,7 +61,8 @@ async def _submit_one(state: AppState, claim: Claim) -> None:
         error = ProviderError(f"{exc.__class__.__name__}: {exc}", retryable=True)
     else:
         cost = None if submission.cost is None else str(submission.cost)
-        await state.db.write(
+        await _store(
+            state,
             fulfilment.record_submitted,
             claim=claim,
             upstream_order_id=submission.upstream_order_id,
@@ -47,7 +71,7 @@ async def _submit_one(state: AppState, claim: Claim) -> None:
         )
         log.info("smm order %s submitted as %s", claim.order_id, submission.upstream_order_id)
         return
-    cancelled = await state.db.write(fulfilment.record_submit_failure, claim=claim, error=error, at=now())
+    cancelled = await _store(state, fulfilment.record_submit_failure, claim=claim, error=error, at=now())
     if cancelled is not None:
         log.warning("smm order %s cancelled and refunded: %s", claim.order_id, error.message)
     else:
