@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -212,3 +213,42 @@ async def test_a_purchase_resolved_as_interrupted_meanwhile_gives_the_number_bac
     await drain_background(state)
     assert slow.cancelled == ["slow-1"]
     assert balance(db, key) == 100000
+
+
+@pytest.mark.parametrize("committed_before_the_drop", [False, True], ids=["lost-before-commit", "answer-lost"])
+async def test_a_number_sold_while_the_database_connection_drops_is_still_delivered_and_charged_once(
+    client: httpx.AsyncClient,
+    make_customer: Callable[..., str],
+    cat: Catalog,
+    map_fakes: Callable[..., list[FakeNumbers]],
+    db: Database,
+    state: AppState,
+    monkeypatch: pytest.MonkeyPatch,
+    committed_before_the_drop: bool,
+) -> None:
+    from flashpanel.db import retry
+    from flashpanel.otp.service import drain_background
+
+    (fake,) = map_fakes(FakeNumbers("up"))
+    real_write = Database.write
+    dropped: list[str] = []
+
+    async def dropping_write(self: Database, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        if fn is orders.activate and not dropped:
+            dropped.append(fn.__name__)
+            if committed_before_the_drop:  # the server committed; the answer died with the connection
+                await real_write(self, fn, *args, **kwargs)
+            raise ConnectionError("server closed the connection unexpectedly")
+        return await real_write(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(Database, "write", dropping_write)
+    monkeypatch.setattr(retry, "RETRY_DELAYS", (0.0, 0.0, 0.0))
+    key = make_customer(balance="1000")
+    response = await buy(client, key, cat.us, cat.chat)
+    assert response.status_code == 200, response.text
+    data = response.json()["data"]
+    assert dropped == ["activate"] and data["status"] == "active" and data["balance"] == "650.00"
+    assert order_row(db, data["order_id"])["status"] == "waiting"
+    assert ledger_rows(db, data["order_id"]) == [("charge", -35000)]
+    await drain_background(state)
+    assert fake.bought == ["up-1"] and fake.cancelled == []

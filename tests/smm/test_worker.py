@@ -13,12 +13,12 @@ import httpx
 import pytest
 from litestar import Litestar
 
+from flashpanel.db import retry
 from flashpanel.db.runner import Database
 from flashpanel.providers import registry
 from flashpanel.providers.base import ProviderError, SmmProgress, SmmSubmission
 from flashpanel.providers.simulator_smm import SimulatedSmmProvider
 from flashpanel.smm import fulfilment
-from flashpanel.smm import worker as smm_worker
 from flashpanel.smm.worker import STATUS_SYNC, SUBMISSION
 from tests.helpers import state_of
 from tests.smm.support import Clock, balance_of, ledger_rows, make_due, order_row
@@ -181,7 +181,7 @@ async def test_an_outcome_the_database_failed_to_store_is_stored_on_a_retry_not_
         return real_record(conn, **kwargs)
 
     monkeypatch.setattr(fulfilment, "record_submitted", flaky_record)
-    monkeypatch.setattr(smm_worker, "STORE_RETRY_DELAYS", (0.0, 0.0, 0.0))
+    monkeypatch.setattr(retry, "RETRY_DELAYS", (0.0, 0.0, 0.0))
     await SUBMISSION.run_once(state_of(app))
     row = order_row(db, order_id)
     assert (row["status"], row["upstream_order_id"], row["submitting_at"]) == ("processing", "up-88", None)

@@ -80,7 +80,6 @@ def open_order(conn: Conn, *, key_digest: str, country_id: int, service_id: int)
 
 @dataclass(frozen=True, slots=True)
 class Activated:
-    transitioned: Transitioned
     balance_cents: int
 
 
@@ -88,7 +87,10 @@ def activate(
     conn: Conn, *, order_id: int, provider_id: int | None, activation: Activation, expires_at: float, first_check: float
 ) -> Activated | None:
     """Unit 2 of a purchase, on success: ``pending`` → ``waiting`` with the number. ``None`` if the
-    order is no longer pending (the worker already resolved it as interrupted)."""
+    order is no longer pending (the worker already resolved it as interrupted).
+
+    Safe to repeat: if an earlier attempt committed but its answer was lost with the connection, the
+    order already holds this very activation, and that is a success, not a lost race."""
     done = transition(
         conn,
         order_id=order_id,
@@ -100,9 +102,17 @@ def activate(
         expires_at=expires_at,
         next_check_at=first_check,
     )
-    if done is None:
-        return None
-    return Activated(done, ledger.balance_cents(conn, customer_id=int(done.order["customer_id"])))
+    if done is not None:
+        customer_id = int(done.order["customer_id"])
+    else:
+        owner = conn.scalar(
+            "SELECT customer_id FROM otp_orders WHERE id = ? AND upstream_activation_id = ?",
+            (order_id, activation.activation_id),
+        )
+        if owner is None:
+            return None
+        customer_id = int(owner)
+    return Activated(ledger.balance_cents(conn, customer_id=customer_id))
 
 
 def fail(conn: Conn, *, order_id: int, error: str) -> Transitioned | None:

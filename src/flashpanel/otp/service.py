@@ -6,7 +6,8 @@ Each use case is a short sequence of units of work (``otp/orders.py``) and provi
 Purchase (crash-safe):
   1. one unit: authenticate, check the pair, debit the price, store the order ``pending``;
   2. ask the mapped providers for a number, in priority order, moving on when one has none;
-  3. one unit: ``pending`` → ``waiting`` with the number, or ``pending`` → ``failed`` with the refund.
+  3. one unit: ``pending`` → ``waiting`` with the number, or ``pending`` → ``failed`` with the refund
+   (retried through a dropped database connection; both are safe to repeat).
 A crash between 1 and 3 leaves a ``pending`` order, which the worker fails and refunds after
 ``orders.PENDING_GRACE_SECONDS``: money is never lost, only delayed.
 """
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
+from flashpanel.db.retry import retrying
 from flashpanel.db.runner import Conn, Row, now
 from flashpanel.errors import FlashpanelError, RuleViolation
 from flashpanel.otp import orders
@@ -73,19 +75,28 @@ async def purchase(units: Units, *, key_digest: str, country_id: int, service_id
     try:
         source, activation = await _buy(state, opened.sources)
     except Exception as exc:
-        await units.write(orders.fail, order_id=opened.order_id, error=str(exc) or exc.__class__.__name__)
+        error = str(exc) or exc.__class__.__name__
+        await retrying(
+            lambda: units.write(orders.fail, order_id=opened.order_id, error=error),
+            what=f"failing otp order {opened.order_id}",
+        )
         if isinstance(exc, NoNumbersAvailable):
             raise RuleViolation("No numbers available") from None
         raise NumberProviderUnavailable() from None
     at = now()
     expires_at = activation.expires_at or at + state.settings.otp_ttl_seconds
-    activated = await units.write(
-        orders.activate,
-        order_id=opened.order_id,
-        provider_id=source.provider_id,
-        activation=activation,
-        expires_at=expires_at,
-        first_check=at + orders.backoff_seconds(0),
+    # The provider has sold the number: storing it is retried through a dropped database connection
+    # (``activate`` recognises its own earlier commit), so the customer gets it instead of a 500.
+    activated = await retrying(
+        lambda: units.write(
+            orders.activate,
+            order_id=opened.order_id,
+            provider_id=source.provider_id,
+            activation=activation,
+            expires_at=expires_at,
+            first_check=at + orders.backoff_seconds(0),
+        ),
+        what=f"storing otp order {opened.order_id}'s number",
     )
     if activated is None:  # resolved as interrupted meanwhile (and refunded): give the number back
         release_soon(state, source.provider_id, activation.activation_id)

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from flashpanel.db.retry import retrying
 from flashpanel.db.runner import now
 from flashpanel.providers import registry
 from flashpanel.providers.base import ProviderError
@@ -24,24 +25,14 @@ log = logging.getLogger("flashpanel.smm.worker")
 T = TypeVar("T")
 
 
-STORE_RETRY_DELAYS = (0.2, 1.0, 3.0)
-
-
-async def _store(state: AppState, fn: Callable[..., T], /, **kwargs: Any) -> T:
+async def _store(state: AppState, fn: Callable[..., T], /, *, claim: Claim, **kwargs: Any) -> T:
     """Store a submission's outcome, retrying when the database fails under it (e.g. a PostgreSQL
-    restart dropped the connection: the runner replaces it for the next attempt). The upstream has
-    answered by now, so giving up would leave the claim to go stale and be refunded in full although
-    the upstream may have the order. Both outcome units are safe to repeat: they act only while the
-    order still holds this claim."""
-    for delay in STORE_RETRY_DELAYS:
-        try:
-            return await state.db.write(fn, **kwargs)
-        except Exception as exc:
-            log.warning(
-                "smm order %s: storing the submission outcome failed (%r); retrying", kwargs["claim"].order_id, exc
-            )
-            await asyncio.sleep(delay)
-    return await state.db.write(fn, **kwargs)
+    restart dropped the connection). The upstream has answered by now, so giving up would leave the
+    claim to go stale and be refunded in full although the upstream may have the order. Both outcome
+    units are safe to repeat: they act only while the order still holds this claim."""
+    return await retrying(
+        lambda: state.db.write(fn, claim=claim, **kwargs), what=f"storing smm order {claim.order_id}'s submission"
+    )
 
 
 async def _submit_one(state: AppState, claim: Claim) -> None:
