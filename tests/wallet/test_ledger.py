@@ -111,18 +111,31 @@ def test_an_order_can_be_refunded_only_once(db: Database) -> None:
     assert db.read_sync(ledger.balance_cents, customer_id=customer_id) == 500
 
 
-def test_a_connection_killed_by_the_server_is_replaced_on_the_next_unit_of_work(database_url: str) -> None:
+def test_a_connection_killed_by_the_server_is_replaced_reads_retried_and_a_write_fails_once(
+    database_url: str,
+) -> None:
     if not database_url.startswith("postgresql"):
         pytest.skip("PostgreSQL only: SQLite connections are files, the server cannot drop them")
     handle = open_database(database_url, pool_size=1)
-    try:
-        pid = handle.read_sync(lambda c: c.scalar("SELECT pg_backend_pid()"))
-        killer = open_database(database_url, pool_size=1)
+    killer = open_database(database_url, pool_size=1)
+
+    def kill_the_connection() -> int:
+        pid = int(handle.read_sync(lambda c: c.scalar("SELECT pg_backend_pid()")))
         killer.read_sync(lambda c: c.scalar("SELECT pg_terminate_backend(?)", (pid,)))
-        killer.close()
-        with pytest.raises(Exception):  # noqa: B017 - the unit that meets the dead connection fails
-            handle.read_sync(lambda c: c.scalar("SELECT 1"))
-        assert handle.read_sync(lambda c: c.scalar("SELECT 1")) == 1
+        return pid
+
+    try:
+        customer_id = _new_customer(db=handle, name="reconnect", balance="5.00")
+        pid = kill_the_connection()
+        # A read wrote nothing, so it is run again on a fresh connection: the caller never sees the drop.
+        assert handle.read_sync(ledger.balance_cents, customer_id=customer_id) == 500
         assert handle.read_sync(lambda c: c.scalar("SELECT pg_backend_pid()")) != pid
+        kill_the_connection()
+        # A write is not repeated blindly: the unit that met the dead connection fails, having written nothing.
+        with pytest.raises(Exception):  # noqa: B017 - the driver's own "connection closed" error
+            handle.write_sync(ledger.charge, customer_id=customer_id, amount_cents=100, order_kind="smm", order_id=1)
+        handle.write_sync(ledger.charge, customer_id=customer_id, amount_cents=100, order_kind="smm", order_id=1)
+        assert handle.read_sync(ledger.balance_cents, customer_id=customer_id) == 400
     finally:
+        killer.close()
         handle.close()

@@ -177,26 +177,17 @@ class Database:
     ) -> T:
         """Run ``fn`` on this thread's connection: in a write transaction, a read-only one, or, with
         ``write=None``, in none (a single statement, see :meth:`lookup`)."""
-        conn: Conn | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._connect()
-            self._local.conn = conn
-        raw = conn._raw
         if self.is_postgres:
             try:
-                if not write:
-                    # Under READ COMMITTED every statement takes its own snapshot, inside a transaction
-                    # or not, so a read-only unit gains nothing from BEGIN/COMMIT but two round trips.
-                    return fn(conn, *args, **kwargs)
-                with raw.transaction():
-                    return fn(conn, *args, **kwargs)
-            finally:
-                if raw.closed or raw.broken:
-                    # The server restarted or killed the session: reconnect on this thread's next unit
-                    # of work instead of failing every later request.
-                    self._local.conn = None
-                    with self._lock, contextlib.suppress(ValueError):
-                        self._connections.remove(raw)
+                return self._on_postgres(fn, args, kwargs, write)
+            except Exception:
+                if write or getattr(self._local, "conn", None) is not None:
+                    raise
+                # A read that met a connection the server had dropped wrote nothing: run it once more
+                # on a fresh connection rather than answer 500.
+                return self._on_postgres(fn, args, kwargs, write)
+        conn = self._thread_conn()
+        raw = conn._raw
         if write is None:
             return fn(conn, *args, **kwargs)
         raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
@@ -207,6 +198,33 @@ class Database:
             raise
         raw.execute("COMMIT")
         return result
+
+    def _on_postgres(
+        self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any], write: bool | None
+    ) -> T:
+        conn = self._thread_conn()
+        raw = conn._raw
+        try:
+            if not write:
+                # Under READ COMMITTED every statement takes its own snapshot, inside a transaction or
+                # not, so a read-only unit gains nothing from BEGIN/COMMIT but two round trips.
+                return fn(conn, *args, **kwargs)
+            with raw.transaction():
+                return fn(conn, *args, **kwargs)
+        finally:
+            if raw.closed or raw.broken:
+                # The server restarted or killed the session: reconnect on this thread's next unit of
+                # work instead of failing every later request.
+                self._local.conn = None
+                with self._lock, contextlib.suppress(ValueError):
+                    self._connections.remove(raw)
+
+    def _thread_conn(self) -> Conn:
+        conn: Conn | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+        return conn
 
     def _connect(self) -> Conn:
         if self.is_postgres:
