@@ -130,3 +130,21 @@ def test_close_commits_what_is_queued_before_it_stops(tmp_path: object) -> None:
     assert sorted(_bodies(database)) == [f"q{i}" for i in range(5)]
     with pytest.raises(RuntimeError, match="closed"):
         database.write_sync(_add, "too late")
+
+
+def test_a_connection_that_cannot_be_opened_fails_its_callers_instead_of_stopping_the_writer() -> None:
+    attempts: list[int] = []
+
+    def connect() -> Conn:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise sqlite3.OperationalError("unable to open database file")
+        return Conn(sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False), "sqlite")
+
+    writer = SqliteWriter(connect)
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="unable to open"):
+            writer.run_sync(lambda c: c.scalar("SELECT 1"), (), {})
+        assert writer.run_sync(lambda c: c.scalar("SELECT 1"), (), {}) == 1
+    finally:
+        writer.close()

@@ -97,7 +97,13 @@ class SqliteWriter:
                     break
                 batch.append(job)
             if conn is None:
-                conn = self._connect()
+                try:
+                    conn = self._connect()
+                except Exception as exc:  # e.g. an unwritable file: fail these callers, try again next time
+                    _settle(batch, [(False, exc)] * len(batch))
+                    if stop:
+                        return
+                    continue
             outcomes = _commit(conn, batch)
             SQLITE_WRITE_UNITS.inc(len(batch))
             SQLITE_COMMITS.inc()
