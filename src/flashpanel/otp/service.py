@@ -152,12 +152,17 @@ async def check(units: Units, *, key_digest: str, request_id: str) -> dict[str, 
     """The order's status; a waiting order past its deadline expires (and is refunded) at once, and one
     still in time is checked with its provider for at most ``CHECK_TIMEOUT``."""
     order = await units.read(orders.order_of_customer, key_digest=key_digest, request_id=request_id)
-    if order["status"] == "waiting":
-        if now() >= order["expires_at"]:
-            order = await expire_after_last_look(units.state, order)
-        else:
-            order = await _settle_sms(units.state, order)
-    return check_view(order)
+    return check_view(await _as_it_stands(units.state, order))
+
+
+async def _as_it_stands(state: AppState, order: Row) -> Row:
+    """A waiting order brought up to date: past its deadline it expires (after a last look), otherwise
+    a code that already reached the provider is delivered. Any other order is returned as it is."""
+    if order["status"] != "waiting":
+        return order
+    if now() >= order["expires_at"]:
+        return await expire_after_last_look(state, order)
+    return await _settle_sms(state, order)
 
 
 async def _settle_sms(state: AppState, order: Row) -> Row:
@@ -213,12 +218,7 @@ async def cancel(units: Units, *, key_digest: str, request_id: str) -> dict[str,
     when the upstream refuses an early cancel (the order stays waiting; the customer may retry)."""
     state = units.state
     order = await units.read(orders.order_of_customer, key_digest=key_digest, request_id=request_id)
-    if order["status"] == "waiting":
-        # A code that already arrived is delivered, not refunded; past the deadline the order expires.
-        if now() >= order["expires_at"]:
-            order = await expire_after_last_look(state, order)
-        else:
-            order = await _settle_sms(state, order)
+    order = await _as_it_stands(state, order)  # a code that already arrived is delivered, not refunded
     if order["status"] != "waiting":
         raise RuleViolation(_not_cancellable(order["status"]))
     error = None
