@@ -9,7 +9,7 @@ import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, MethodNotAllowedException, NotFoundException
 
-from flashpanel.api.responses import rate_headers
+from flashpanel.api.responses import response_headers
 from flashpanel.errors import FlashpanelError, RateLimited
 
 log = logging.getLogger("flashpanel.api")
@@ -18,14 +18,11 @@ log = logging.getLogger("flashpanel.api")
 def error_response(
     request: Request[Any, Any, Any], status: int, message: str, extra_headers: dict[str, str] | None = None
 ) -> Response[bytes]:
-    headers = rate_headers(request)
-    if extra_headers:
-        headers.update(extra_headers)
     return Response(
         msgspec.json.encode({"success": False, "error": message}),
         status_code=status,
         media_type="application/json",
-        headers=headers,
+        headers=response_headers(request, extra_headers),
     )
 
 
