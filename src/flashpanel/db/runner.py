@@ -135,19 +135,13 @@ class Database:
         makes is an index-bounded lookup of tens of microseconds, WAL readers never wait for the writer,
         and the thread hop it saves was the largest single cost of a balance request (21% of CPU in the
         profile, docs/benchmarks.md). PostgreSQL reads, which wait on the network, go to the pool."""
-        if self._inline_reads:
-            return self._in_transaction(fn, args, kwargs, False)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._reader, partial(self._in_transaction, fn, args, kwargs, False))
+        return await self._read(fn, args, kwargs, False)
 
     async def lookup(self, fn: Callable[Concatenate[Conn, P], T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Like :meth:`read`, for a unit of work of exactly **one** statement: on SQLite it runs without
         ``BEGIN``/``COMMIT``, since a lone statement is its own snapshot. (On PostgreSQL every read
         already runs that way.)"""
-        if self._inline_reads:
-            return self._in_transaction(fn, args, kwargs, None)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._reader, partial(self._in_transaction, fn, args, kwargs, None))
+        return await self._read(fn, args, kwargs, None)
 
     # -- blocking API, for the CLI, tests and threads that are not the event loop -------------
     def write_sync(self, fn: Callable[Concatenate[Conn, P], T], /, *args: P.args, **kwargs: P.kwargs) -> T:
@@ -172,6 +166,12 @@ class Database:
             self._connections.clear()
 
     # -- internals -------------------------------------------------------------------------------
+    async def _read(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any], write: bool | None) -> T:
+        if self._inline_reads:
+            return self._in_transaction(fn, args, kwargs, write)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._reader, partial(self._in_transaction, fn, args, kwargs, write))
+
     def _in_transaction(
         self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any], write: bool | None
     ) -> T:

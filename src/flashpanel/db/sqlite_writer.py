@@ -4,7 +4,7 @@ Units of work queue up while the writer is busy. It then runs every queued unit 
 in one ``BEGIN IMMEDIATE … COMMIT``, each inside its own ``SAVEPOINT`` so that a unit that raises
 rolls back alone. A caller hears back only after the ``COMMIT`` that holds its unit. Each unit stays
 atomic and durable on its own, but under load the commit and the wake-up of the event loop are paid
-once per batch instead of once per unit (D19 in docs/decisions.md). With one caller at a time a
+once per batch instead of once per unit (D20 in docs/decisions.md). With one caller at a time a
 batch is a single unit and nothing changes.
 """
 
