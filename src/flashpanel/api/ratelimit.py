@@ -145,7 +145,9 @@ class RateLimits:
             # redis-py's asyncio client (a dependency anyway), so shutdown can close its pool.
             self._storage = RedisStorage("async+" + settings.redis_url, implementation="redispy")
             self._shared = MovingWindowRateLimiter(self._storage)
-        self._local = {rate_class: LocalWindow(item) for rate_class, item in self._items.items()}
+        self._local: dict[RateClass, LocalWindow] = {}  # counts requests only when there is no Redis
+        if self._shared is None:
+            self._local = {rate_class: LocalWindow(item) for rate_class, item in self._items.items()}
         self._local_auth_failures = LocalWindow(self._auth_failures)
 
     async def hit(self, rate_class: RateClass, key_digest: str) -> tuple[bool, RateHeaders]:
