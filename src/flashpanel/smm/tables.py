@@ -67,6 +67,14 @@ smm_orders = Table(
     Column("updated_at", Float, nullable=False),
     # 1, 2, 3... per customer without gaps: history pages are ranges on it (see migration 0006).
     Column("customer_seq", BigInteger, nullable=True),
+    # Drip-feed (SMM API v2): `quantity` stays the whole order (runs * per-run quantity) so charge,
+    # remains and refunds keep one meaning; `runs` is NULL for an ordinary order.
+    Column("runs", Integer, nullable=True),
+    Column("interval_minutes", Integer, nullable=True),
+    Column("delivered_runs", Integer, nullable=False, server_default="0"),
+    # A customer asked to cancel an order already handed to the upstream; forwarded to it once.
+    Column("cancel_requested_at", Float, nullable=True),
+    Column("cancel_forwarded_at", Float, nullable=True),
     Index("ix_smm_orders_customer_id_id", "customer_id", "id"),
     Index("uq_smm_orders_customer_id_customer_seq", "customer_id", "customer_seq", unique=True),
     Index("ix_smm_orders_status_next_check_at", "status", "next_check_at"),
