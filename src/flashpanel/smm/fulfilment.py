@@ -219,7 +219,14 @@ def lease_for_sync(conn: Conn, *, at: float, limit: int = SYNC_BATCH) -> list[Tr
 
 def apply_progress(conn: Conn, *, order: Tracked, progress: SmmProgress | ProviderError, at: float) -> Applied | None:
     """Apply what the provider said about one order. A status the order has already passed
-    (``pending`` upstream, ``processing`` after ``in_progress``) only updates the counts."""
+    (``pending`` upstream, ``processing`` after ``in_progress``) only updates the counts. A ``partial``
+    without a readable ``remains`` (missing, ``NaN``, ``33.5`` upstream) is a retryable error like any
+    unreadable answer: the order keeps syncing and no money moves until the upstream says how much
+    was left undelivered."""
+    if isinstance(progress, SmmProgress) and progress.status == "partial" and progress.remains is None:
+        progress = ProviderError(
+            "the provider reported the order partial without a readable remains", retryable=True, token="MALFORMED"
+        )
     if isinstance(progress, ProviderError):
         conn.execute(
             "UPDATE smm_orders SET last_error = ?, next_check_at = ?, updated_at = ? WHERE id = ? AND status = ?",

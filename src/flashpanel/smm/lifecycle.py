@@ -41,6 +41,10 @@ class IllegalTransition(RuleViolation):
         super().__init__(f"An order cannot go from {current} to {target}")
 
 
+class PartialNeedsRemains(RuleViolation):
+    message = "A partial order needs its remains (the undelivered quantity) to compute its refund"
+
+
 @dataclass(frozen=True, slots=True)
 class Applied:
     """What :func:`apply_transition` did."""
@@ -89,7 +93,9 @@ def apply_transition(
     first): the conditional ``UPDATE ... WHERE status = ?`` is the guard that makes a refund happen
     exactly once under retries and races; the ledger's one-refund-per-order index is the backstop.
     ``expected == target`` (non-terminal) only records progress (remains, start_count).
-    Raises :class:`IllegalTransition` for a move the table forbids, :class:`NotFound` for no such order."""
+    Raises :class:`IllegalTransition` for a move the table forbids, :class:`NotFound` for no such order,
+    and :class:`PartialNeedsRemains` for ``partial`` without ``remains``: the refund of a partial order
+    is computed from what was left undelivered, never guessed."""
     order = conn.one(
         "SELECT customer_id, quantity, charge_cents, remains, next_check_at FROM smm_orders WHERE id = ?", (order_id,)
     )
@@ -99,6 +105,8 @@ def apply_transition(
         raise IllegalTransition(expected, target)
     if target == expected and target in TERMINAL:
         raise IllegalTransition(expected, target)
+    if target == "partial" and remains is None:
+        raise PartialNeedsRemains()
     quantity = int(order["quantity"])
     if target == "completed":
         new_remains = 0
