@@ -65,10 +65,6 @@ def add_stock(conn: Conn, *, product_id: int, lines: Iterable[str], secrets: Sec
     return ImportResult(added=len(batch), skipped=skipped)
 
 
-def unsold_count(conn: Conn, *, product_id: int) -> int:
-    return int(conn.scalar("SELECT COUNT(*) FROM stock_items WHERE product_id = ? AND order_id IS NULL", (product_id,)))
-
-
 def has_unsold(conn: Conn, *, product_id: int, quantity: int) -> bool:
     """Whether at least ``quantity`` items are unsold, reading no more than ``quantity`` index entries
     (a full count costs ~14 ms at 200k items, on every purchase)."""

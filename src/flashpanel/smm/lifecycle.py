@@ -167,10 +167,3 @@ def apply_transition(
     return Applied(
         order_id=order_id, previous=expected, status=target, remains=new_remains, refunded_cents=refund_cents
     )
-
-
-def current_status(conn: Conn, *, order_id: int) -> str:
-    status = conn.scalar("SELECT status FROM smm_orders WHERE id = ?", (order_id,))
-    if status is None:
-        raise NotFound(f"No SMM order {order_id}")
-    return str(status)
