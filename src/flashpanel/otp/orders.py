@@ -174,11 +174,11 @@ def flag_unreleased(conn: Conn, *, order_id: int, activation_id: str, error: str
     """A background release of a number (expired, interrupted or refused order) failed upstream: flag
     the order for the operator. Its status and money stay as they are."""
     at = now()
+    note = unreleased_note(activation_id=activation_id, error=error)
     conn.execute(
         "UPDATE otp_orders SET attention = ?, attention_at = ?, last_error = ?, updated_at = ? WHERE id = ?",
-        (unreleased_note(activation_id=activation_id, error=error), at, f"upstream cancel failed: {error}"[:500], at,
-         order_id),
-    )  # fmt: skip
+        (note, at, f"upstream cancel failed: {error}"[:500], at, order_id),
+    )
 
 
 def expire(conn: Conn, *, order_id: int) -> Transitioned | None:

@@ -244,18 +244,14 @@ async def cancel(units: Units, *, key_digest: str, request_id: str) -> dict[str,
         failure = exc.message
     except Exception as exc:  # the upstream is down: the customer's cancel still stands
         failure = repr(exc)
+    note = None
     if failure:
         # The customer is refunded all the same; the number may still be billed upstream, so the operator
         # is asked to release it by hand (``flashpanel otp orders list --attention``).
         log.warning("otp order %s: upstream cancel failed: %s", order["id"], failure)
-    done = await units.write(
-        orders.cancel,
-        order_id=int(order["id"]),
-        error=f"upstream cancel failed: {failure}"[:500] if failure else None,
-        attention=orders.unreleased_note(activation_id=order["upstream_activation_id"], error=failure)
-        if failure
-        else None,
-    )
+        note = orders.unreleased_note(activation_id=order["upstream_activation_id"], error=failure)
+    error = f"upstream cancel failed: {failure}"[:500] if failure else None
+    done = await units.write(orders.cancel, order_id=int(order["id"]), error=error, attention=note)
     if done is None:
         current = await state.db.read(orders.order_by_id, order_id=int(order["id"]))
         raise RuleViolation(_not_cancellable(current["status"]))

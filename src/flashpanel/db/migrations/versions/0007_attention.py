@@ -52,7 +52,7 @@ def _numbers_to_e164() -> None:
         sa.text("SELECT id, phone_number FROM otp_orders WHERE phone_number IS NOT NULL AND phone_number NOT LIKE '+%'")
     ).all()
     for order_id, raw in rows:
-        digits = re.sub(r"[\s().-]", "", raw)
+        digits = re.sub(r"[\s().\-/]", "", raw)
         digits = digits[2:] if digits.startswith("00") else digits
         if re.fullmatch(r"[1-9][0-9]{6,14}", digits):
             conn.execute(
