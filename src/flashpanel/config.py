@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     simulator_sms_delay_seconds: float = 20.0
     # How often the in-process background loops wake up.
     worker_interval_seconds: float = 1.0
+    # An SMM order its upstream keeps calling unknown is flagged for the operator after this many such
+    # answers in a row spanning at least this long; no money moves (the operator decides).
+    unknown_order_attention_after: int = 5
+    unknown_order_attention_seconds: float = 1800.0
 
     @field_validator("redis_url", mode="before")
     @classmethod

@@ -9,6 +9,9 @@ LOOP_FAILURES = Counter("flashpanel_worker_failures_total", "Passes of a backgro
 LOOP_LAST_PASS = Gauge("flashpanel_worker_last_pass_timestamp_seconds", "When a loop last finished a pass", ["loop"])
 MONEY_MOVEMENTS = Counter("flashpanel_ledger_entries_total", "Ledger entries written", ["kind"])
 MONEY_CENTS = Counter("flashpanel_ledger_cents_total", "Absolute cents moved, by ledger kind", ["kind"])
+# Set by the background loops of each line from the database (every process running them reports the
+# same figure): orders listed by `flashpanel smm|otp orders list --attention`.
+ORDERS_ATTENTION = Gauge("flashpanel_orders_attention", "Orders waiting for the operator's attention", ["line"])
 # units / commits = the SQLite writer's mean group-commit batch (1.0 when it is never busy)
 SQLITE_WRITE_UNITS = Counter("flashpanel_sqlite_write_units_total", "Units of work run by the SQLite writer")
 SQLITE_COMMITS = Counter("flashpanel_sqlite_commits_total", "Transactions committed by the SQLite writer")

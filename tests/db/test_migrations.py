@@ -61,3 +61,31 @@ def test_history_sequence_migration_numbers_existing_orders_per_customer(tmp_pat
     ]
     assert raw.execute("SELECT id, smm_orders_count FROM customers ORDER BY id").fetchall() == [(1, 3), (2, 2)]
     raw.close()
+
+
+def test_e164_migration_gives_stored_phone_numbers_their_plus(tmp_path: Path) -> None:
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0006")
+    raw = sqlite3.connect(tmp_path / "old.db")
+    stored = ["79991234567", "+12025550123", "7 999 123-45-67", "0044 20 7946 0000", "unreadable", None]
+    for n, number in enumerate(stored):
+        raw.execute(
+            "INSERT INTO otp_orders (request_id, customer_id, otp_service_id, country_id, phone_number, "
+            "charge_cents, status, created_at, updated_at) VALUES (?, 1, 1, 1, ?, 100, 'waiting', 0, 0)",
+            (f"r{n}", number),
+        )
+    raw.commit()
+    raw.close()
+    upgrade(url)
+    raw = sqlite3.connect(tmp_path / "old.db")
+    assert [r[0] for r in raw.execute("SELECT phone_number FROM otp_orders ORDER BY id")] == [
+        "+79991234567",
+        "+12025550123",
+        "+79991234567",
+        "+442079460000",
+        "unreadable",
+        None,
+    ]
+    raw.close()

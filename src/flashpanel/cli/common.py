@@ -13,7 +13,7 @@ import typer
 from flashpanel.config import Settings, get_settings
 from flashpanel.crypto import SecretBox, open_secret_box
 from flashpanel.db.migrate import upgrade
-from flashpanel.db.runner import Conn, Database, open_database
+from flashpanel.db.runner import Database, open_database
 from flashpanel.errors import FlashpanelError
 from flashpanel.wallet.money import InvalidAmount, parse_amount
 
@@ -79,6 +79,3 @@ def table(rows: list[tuple[object, ...]], header: tuple[str, ...]) -> None:
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
     for r in cells:
         sys.stdout.write("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() + "\n")
-
-
-Unit = Callable[[Conn], object]

@@ -51,3 +51,11 @@ def format_cents(cents: int) -> str:
 def charge_per_thousand(rate_cents: int, quantity: int) -> int:
     """rate * quantity / 1000 in cents, rounded half-up to the cent."""
     return to_cents(Decimal(rate_cents) * quantity / 1000 / 100)
+
+
+def smallest_charged_quantity(rate_cents: int) -> int | None:
+    """The smallest quantity whose :func:`charge_per_thousand` is at least one cent (rate * quantity /
+    1000 reaches half a cent, which rounds up); None when the rate is 0 and nothing ever costs anything."""
+    if rate_cents <= 0:
+        return None
+    return -(-500 // rate_cents)
