@@ -61,16 +61,12 @@ def secret_box() -> SecretBox:
     return open_secret_box(get_settings().secret_key_file)
 
 
-def amount(text: str, *, what: str = "amount") -> Decimal:
-    """A money amount typed by the operator: refuses text, and more than 2 decimal places
-    (rounding an operator's figure silently would make the books disagree with their notes)."""
+def amount(text: str, *, what: str = "amount", signed: bool = False) -> Decimal:
+    """A money amount typed by the operator (``wallet.money.parse_amount``'s rules), or a one-line exit 1."""
     try:
-        value = parse_amount(text)
-    except InvalidAmount:
-        fail(f"{what} must be a number like 1500 or 1500.50, got {text!r}")
-    if value != Decimal(text.strip()):
-        fail(f"{what} has more than 2 decimal places: {text!r}")
-    return value
+        return parse_amount(text, signed=signed)
+    except InvalidAmount as exc:
+        fail(f"{what} {exc}")
 
 
 def table(rows: list[tuple[object, ...]], header: tuple[str, ...]) -> None:

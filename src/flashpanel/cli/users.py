@@ -17,23 +17,26 @@ def create(
 ) -> None:
     """Create a customer. The new API key is printed once, alone on the last line."""
     opening = amount(balance, what="balance")
-    if opening < 0:
-        fail("balance must not be negative")
     key = write(service.create_customer, name=name, initial_balance=opening)
     typer.echo(f"created customer {name!r} with balance {opening}")
     typer.echo(key)
 
 
-@app.command("topup")
+# A negative amount typed as is (`topup alice -100`) must reach the amount parser, not Click's option
+# parser, which would answer with a usage box about an unknown option "-1".
+AMOUNT_ARGUMENT = {"ignore_unknown_options": True}
+
+
+@app.command("topup", context_settings=AMOUNT_ARGUMENT)
 def topup(
     name: str,
     value: Annotated[str, typer.Argument(metavar="AMOUNT")],
     note: Annotated[str | None, typer.Option(help="Shown in the ledger")] = None,
 ) -> None:
     """Credit a customer's wallet (one ledger entry)."""
-    credit = amount(value)
+    credit = amount(value, signed=True)
     if credit <= 0:
-        fail("top-up amount must be positive")
+        fail(f"top-up amount must be positive, got {value.strip()!r} (a correction is `users adjust`)")
     balance = write(service.top_up, name=name, amount=credit, note=note)
     typer.echo(f"{name}: balance {balance}")
 
