@@ -27,6 +27,7 @@ BAD_AMOUNTS = [
 MONEY_COMMANDS = [
     ("users", "create", "dave", "--balance", "{}"),
     ("users", "topup", "carol", "{}"),
+    ("users", "adjust", "carol", "{}", "--note", "correction"),
     ("smm", "services", "add", "--name", "S", "--category", "C", "--rate", "{}", "--min", "1", "--max", "10"),
     ("smm", "services", "update", "1", "--rate", "{}"),
     ("otp", "services", "add", "US", "Chat", "c", "--price", "{}"),

@@ -1,4 +1,4 @@
-"""Customers: creation, key rotation, top-ups, and authentication inside a unit of work."""
+"""Customers: creation, key rotation, top-ups and corrections, and authentication inside a unit of work."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from flashpanel.customers.keys import key_digest, new_api_key
 from flashpanel.db.runner import Conn, now
-from flashpanel.errors import InvalidApiKey, NotFound, RuleViolation
+from flashpanel.errors import InsufficientBalance, InvalidApiKey, NotFound, RuleViolation
 from flashpanel.wallet import ledger
-from flashpanel.wallet.money import MAX_AMOUNT_CENTS, format_cents, from_cents, to_cents
+from flashpanel.wallet.money import MAX_AMOUNT_CENTS, format_cents, from_cents, quantize, to_cents
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +76,31 @@ def top_up(conn: Conn, *, name: str, amount: Decimal, note: str | None = None) -
     return from_cents(
         ledger.move_money(conn, customer_id=customer_id, amount_cents=to_cents(amount), kind="topup", note=note)
     )
+
+
+def adjust_balance(conn: Conn, *, name: str, amount: Decimal, note: str) -> Decimal:
+    """An operator's correction: ``amount`` is signed (negative debits), recorded as one ``adjustment``
+    ledger entry carrying ``note``, which is required. A debit the balance cannot cover is refused:
+    an adjustment never takes a balance below zero. Returns the new balance."""
+    note = note.strip()
+    if not note:
+        raise RuleViolation("An adjustment needs a note saying why")
+    if amount == 0:
+        raise RuleViolation("An adjustment must not be zero")
+    if amount != quantize(amount):
+        raise RuleViolation(f"An adjustment has at most 2 decimal places, got {amount}")
+    customer_id = customer_id_by_name(conn, name=name)
+    cents = to_cents(amount)
+    if cents > 0:
+        _refuse_a_balance_past_the_largest_amount(conn, customer_id=customer_id, credit_cents=cents)
+    try:
+        balance = ledger.move_money(conn, customer_id=customer_id, amount_cents=cents, kind="adjustment", note=note)
+    except InsufficientBalance:
+        current = ledger.balance_cents(conn, customer_id=customer_id)
+        raise RuleViolation(
+            f"{name}'s balance is {format_cents(current)}: a debit of {format_cents(-cents)} would take it below zero"
+        ) from None
+    return from_cents(balance)
 
 
 def _refuse_a_balance_past_the_largest_amount(conn: Conn, *, customer_id: int, credit_cents: int) -> None:
