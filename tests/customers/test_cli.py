@@ -95,9 +95,9 @@ def test_demo_seed_is_idempotent_and_prints_the_same_key(settings: Settings, db:
     assert Path(settings.demo_key_file).stat().st_mode & 0o777 == 0o600
 
 
-def test_db_upgrade_reports_up_to_date() -> None:
+def test_db_upgrade_on_a_current_database_says_there_was_nothing_to_apply() -> None:
     code, out, _ = run("db", "upgrade")
-    assert code == 0 and "up to date" in out
+    assert code == 0 and "nothing to apply" in out
 
 
 def test_adjust_typed_negative_debits_with_an_adjustment_entry(db: Database) -> None:

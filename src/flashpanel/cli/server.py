@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from flashpanel.cli.common import database, fail
+from flashpanel.cli.common import database, fail, migrate
 from flashpanel.cli.demo import seed_demo
 from flashpanel.config import get_settings
 
@@ -35,14 +35,13 @@ def serve(
     ] = False,
     forwarded_allow_ips: Annotated[str, typer.Option(help="Proxies trusted for --proxy-headers")] = "127.0.0.1",
 ) -> None:
-    """Migrate the database and serve the API."""
+    """Migrate the database (creating it if needed) and serve the API."""
     settings = get_settings()
     if workers < 1:
         fail("--workers must be at least 1")
     if workers > 1 and not settings.is_postgres:
         fail("several API processes need PostgreSQL (set FLASHPANEL_DATABASE_URL); SQLite serves one process")
-    with database(settings):
-        pass  # migrates
+    migrate(settings)
     if demo:
         key = seed_demo()
         typer.echo(f"flashpanel is serving on http://{host}:{port}/api/v1  (docs: http://{host}:{port}/docs)")
@@ -88,7 +87,7 @@ def worker(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = get_settings()
     with database(settings):
-        pass
+        pass  # refuses a missing or unmigrated database in one line
     if metrics_port is not None:
         from prometheus_client import start_http_server
 
