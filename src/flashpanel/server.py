@@ -2,25 +2,64 @@
 
 Kept separate from the CLI so the serving process never imports what only set-up needs (Typer,
 Alembic, SQLAlchemy): it starts lighter and stays lighter.
+
+The listening socket is bound before the application starts (``flashpanel serve`` binds it even before
+migrating and hands it over with ``--fd``): uvicorn on its own starts the application, and with it the
+background loops, before it binds, so a busy port used to fail only after a first pass of every loop.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import socket
+import sys
 
 import uvicorn
+from uvicorn.supervisors import Multiprocess
+
+STARTUP_FAILURE = 3  # uvicorn's exit code when the application failed to start
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host:port``, inheritable (by the exec'd server and uvicorn's worker
+    processes). Raises :class:`OSError` when the address is busy or not ours."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)  # uvicorn's default backlog; listening now makes a second bind fail at once
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def cannot_listen(host: str, port: int, exc: OSError) -> str:
+    return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="flashpanel-server")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--fd", type=int, help="an already listening socket on --host:--port (from `serve`)")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--no-access-log", action="store_true")
     parser.add_argument("--proxy-headers", action="store_true")
     parser.add_argument("--forwarded-allow-ips", default="127.0.0.1")
     args = parser.parse_args(argv)
-    uvicorn.run(
+    if args.fd is not None:
+        sock = socket.socket(fileno=args.fd)
+    else:
+        try:
+            sock = listen(args.host, args.port)
+        except OSError as exc:
+            print(f"error: {cannot_listen(args.host, args.port, exc)}", file=sys.stderr)
+            sys.exit(1)
+    config = uvicorn.Config(
         "flashpanel.app:create_app",
         factory=True,
         host=args.host,
@@ -31,6 +70,14 @@ def main(argv: list[str] | None = None) -> None:
         proxy_headers=args.proxy_headers,
         forwarded_allow_ips=args.forwarded_allow_ips,
     )
+    if args.workers > 1:
+        Multiprocess(config, sockets=[sock]).run()
+        return
+    server = uvicorn.Server(config)
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how a foreground server is stopped
+        server.run(sockets=[sock])
+    if not server.started:
+        sys.exit(STARTUP_FAILURE)
 
 
 if __name__ == "__main__":

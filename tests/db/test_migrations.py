@@ -61,3 +61,23 @@ def test_history_sequence_migration_numbers_existing_orders_per_customer(tmp_pat
     ]
     assert raw.execute("SELECT id, smm_orders_count FROM customers ORDER BY id").fetchall() == [(1, 3), (2, 2)]
     raw.close()
+
+
+def test_sqlite_files_flashpanel_creates_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    import os
+
+    from flashpanel.db.runner import open_database
+
+    previous = os.umask(0o022)  # the usual umask, which would leave a new file world-readable
+    try:
+        url = f"sqlite:///{tmp_path / 'fresh.db'}"
+        upgrade(url)
+        db = open_database(url)
+        try:
+            db.write_sync(lambda c: c.execute("UPDATE customers SET active = active"))
+            files = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.iterdir()}
+        finally:
+            db.close()
+    finally:
+        os.umask(previous)
+    assert files == {"fresh.db": 0o600, "fresh.db-wal": 0o600, "fresh.db-shm": 0o600}

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import signal
+import socket
 from pathlib import Path
 
 import httpx
 
 from flashpanel.config import Settings
+from flashpanel.db.runner import Conn, Database
 from tests.e2e.support import free_port, spawn, wait_until
 
 
@@ -34,3 +36,35 @@ def test_serve_demo_prints_a_key_that_reads_the_demo_balance(settings: Settings,
     access_lines = [line for line in log.read_text().splitlines() if '"GET /api/v1/balance' in line]
     assert access_lines, "the request should appear in the access log"
     assert all(key not in line and "key=[redacted]" in line for line in access_lines)
+
+
+def test_serve_on_a_busy_port_fails_in_one_line_before_any_background_loop_runs(
+    settings: Settings, db: Database, tmp_path: Path
+) -> None:
+    # An OTP number past its deadline: the first pass of the expiry loop would expire and refund it.
+    def waiting_number_past_its_deadline(conn: Conn) -> None:
+        conn.execute(
+            "INSERT INTO customers (id, name, api_key_digest, balance_cents, created_at) VALUES (1, 'a', 'd', 0, 0)"
+        )
+        conn.execute("INSERT INTO otp_countries (id, name, code) VALUES (1, 'Testland', 'TL')")
+        conn.execute("INSERT INTO otp_services (id, country_id, name, code, price_cents) VALUES (1, 1, 'Chat', 'c', 1)")
+        conn.execute(
+            "INSERT INTO otp_orders (id, request_id, customer_id, otp_service_id, country_id, charge_cents, status, "
+            "expires_at, next_check_at, created_at, updated_at) VALUES (1, 'r1', 1, 1, 1, 100, 'waiting', 1, 1, 0, 0)"
+        )
+
+    db.write_sync(waiting_number_past_its_deadline)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        log = tmp_path / "serve.log"
+        process = spawn(settings, tmp_path, log, "serve", "--port", str(port))
+        try:
+            code = process.wait(timeout=60)
+        finally:
+            process.kill()
+    output = log.read_text()
+    assert code != 0
+    assert output.strip().splitlines() == [f"error: cannot listen on 127.0.0.1:{port}: Address already in use"]
+    assert db.read_sync(lambda c: c.scalar("SELECT status FROM otp_orders WHERE id = 1")) == "waiting"

@@ -14,6 +14,7 @@ import typer
 from flashpanel.cli.common import database, fail, migrate
 from flashpanel.cli.demo import seed_demo
 from flashpanel.config import get_settings
+from flashpanel.server import cannot_listen, listen
 
 
 def register(app: typer.Typer) -> None:
@@ -41,6 +42,11 @@ def serve(
         fail("--workers must be at least 1")
     if workers > 1 and not settings.is_postgres:
         fail("several API processes need PostgreSQL (set FLASHPANEL_DATABASE_URL); SQLite serves one process")
+    # Bound first, so a busy port fails before anything runs; the server process inherits the socket.
+    try:
+        sock = listen(host, port)
+    except OSError as exc:
+        fail(cannot_listen(host, port, exc))
     migrate(settings)
     if demo:
         key = seed_demo()
@@ -59,6 +65,8 @@ def serve(
         host,
         "--port",
         str(port),
+        "--fd",
+        str(sock.fileno()),
         "--workers",
         str(workers),
         "--forwarded-allow-ips",
