@@ -17,7 +17,6 @@ from flashpanel.apiv2.routes import routes as apiv2_routes
 from flashpanel.config import Settings, get_settings
 from flashpanel.crypto import open_secret_box
 from flashpanel.db.runner import open_database
-from flashpanel.metrics import render as render_metrics
 from flashpanel.otp.routes import routes as otp_routes
 from flashpanel.smm.routes import routes as smm_routes
 from flashpanel.state import AppState
@@ -28,12 +27,6 @@ from flashpanel.worker.runner import Worker
 @get("/healthz", include_in_schema=False)
 async def healthz(request: Request[Any, Any, Any]) -> Response[bytes]:
     return Response(b'{"status":"ok"}', media_type="application/json")
-
-
-@get("/metrics", include_in_schema=False)
-async def metrics() -> Response[bytes]:
-    body, content_type = render_metrics()
-    return Response(body, media_type=content_type)
 
 
 def build_state(settings: Settings) -> AppState:
@@ -81,7 +74,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         route_handlers=[*wallet_routes, *smm_routes, *otp_routes, *accounts_routes],
     )
     return Litestar(
-        route_handlers=[api_v1, *apiv2_routes, healthz, metrics],
+        route_handlers=[api_v1, *apiv2_routes, healthz],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         on_startup=[on_startup],
         on_shutdown=[stop],

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
+import shutil
 import socket
 import sys
+import tempfile
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
@@ -41,6 +44,35 @@ def cannot_listen(host: str, port: int, exc: OSError) -> str:
     return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
 
 
+def serve_metrics(host: str, port: int, *, processes: int = 1) -> str | None:
+    """Serve Prometheus metrics on ``host:port`` from a daemon thread of this process. With several
+    ``processes`` (uvicorn's workers, started after this call) they count in prometheus-client's
+    multiprocess mode, in a fresh directory that is returned (the caller removes it at exit), and this
+    supervising process serves their sum. Raises :class:`OSError` when the port is busy."""
+    from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
+
+    registry = REGISTRY
+    directory: str | None = None
+    if processes > 1:
+        from prometheus_client import multiprocess
+
+        directory = tempfile.mkdtemp(prefix="flashpanel-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory  # read by the worker processes when they start
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
+    try:
+        start_http_server(port, addr=host, registry=registry)
+    except OSError:
+        if directory is not None:
+            shutil.rmtree(directory, ignore_errors=True)
+        raise
+    return directory
+
+
+def cannot_serve_metrics(host: str, port: int, exc: OSError) -> str:
+    return f"cannot serve metrics on {host}:{port}: {exc.strerror or exc}"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="flashpanel-server")
     parser.add_argument("--host", default="127.0.0.1")
@@ -50,6 +82,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-access-log", action="store_true")
     parser.add_argument("--proxy-headers", action="store_true")
     parser.add_argument("--forwarded-allow-ips", default="127.0.0.1")
+    parser.add_argument("--metrics-port", type=int, help="serve Prometheus metrics on this port")
+    parser.add_argument("--metrics-host", default="127.0.0.1")
     args = parser.parse_args(argv)
     if args.fd is not None:
         sock = socket.socket(fileno=args.fd)
@@ -59,6 +93,21 @@ def main(argv: list[str] | None = None) -> None:
         except OSError as exc:
             print(f"error: {cannot_listen(args.host, args.port, exc)}", file=sys.stderr)
             sys.exit(1)
+    metrics_directory: str | None = None
+    if args.metrics_port is not None:
+        try:
+            metrics_directory = serve_metrics(args.metrics_host, args.metrics_port, processes=args.workers)
+        except OSError as exc:
+            print(f"error: {cannot_serve_metrics(args.metrics_host, args.metrics_port, exc)}", file=sys.stderr)
+            sys.exit(1)
+    try:
+        run(args, sock)
+    finally:
+        if metrics_directory is not None:
+            shutil.rmtree(metrics_directory, ignore_errors=True)
+
+
+def run(args: argparse.Namespace, sock: socket.socket) -> None:
     config = uvicorn.Config(
         "flashpanel.app:create_app",
         factory=True,

@@ -14,7 +14,7 @@ import typer
 from flashpanel.cli.common import database, fail, migrate
 from flashpanel.cli.demo import seed_demo
 from flashpanel.config import get_settings
-from flashpanel.server import cannot_listen, listen
+from flashpanel.server import cannot_listen, cannot_serve_metrics, listen, serve_metrics
 
 
 def register(app: typer.Typer) -> None:
@@ -35,6 +35,10 @@ def serve(
         bool, typer.Option(help="Trust X-Forwarded-For/Proto from --forwarded-allow-ips (behind nginx)")
     ] = False,
     forwarded_allow_ips: Annotated[str, typer.Option(help="Proxies trusted for --proxy-headers")] = "127.0.0.1",
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve Prometheus metrics at http://METRICS_HOST:PORT/metrics (own listener)")
+    ] = None,
+    metrics_host: Annotated[str, typer.Option(help="Interface for --metrics-port")] = "127.0.0.1",
 ) -> None:
     """Migrate the database (creating it if needed) and serve the API."""
     settings = get_settings()
@@ -72,6 +76,8 @@ def serve(
         "--forwarded-allow-ips",
         forwarded_allow_ips,
     ]
+    if metrics_port is not None:
+        argv += ["--metrics-port", str(metrics_port), "--metrics-host", metrics_host]
     if not access_log:
         argv.append("--no-access-log")
     if proxy_headers:
@@ -97,12 +103,10 @@ def worker(
     with database(settings):
         pass  # refuses a missing or unmigrated database in one line
     if metrics_port is not None:
-        from prometheus_client import start_http_server
-
         try:
-            start_http_server(metrics_port, addr=metrics_host)
+            serve_metrics(metrics_host, metrics_port)
         except OSError as exc:
-            fail(f"cannot serve metrics on {metrics_host}:{metrics_port}: {exc.strerror or exc}")
+            fail(cannot_serve_metrics(metrics_host, metrics_port, exc))
 
     async def main() -> None:
         state = build_state(settings)
