@@ -10,7 +10,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from flashpanel import __version__
 from flashpanel.accounts.routes import routes as accounts_routes
-from flashpanel.api import logging as api_logging
+from flashpanel.api.access_log import AccessLog
 from flashpanel.api.errors import EXCEPTION_HANDLERS
 from flashpanel.api.ratelimit import RateLimits
 from flashpanel.apiv2.routes import routes as apiv2_routes
@@ -59,12 +59,19 @@ async def stop(app: Litestar) -> None:
         state.db.close()
 
 
+def create_served_app() -> Any:
+    """What ``flashpanel serve`` runs (uvicorn's factory): the app behind flashpanel's own access log,
+    unless ``FLASHPANEL_ACCESS_LOG`` is false (``serve --no-access-log``)."""
+    settings = get_settings()
+    app = create_app(settings)
+    return AccessLog(app) if settings.access_log else app
+
+
 def create_app(settings: Settings | None = None, *, run_worker: bool | None = None) -> Litestar:
     """Build the app. The database must already be migrated (``flashpanel serve`` does it)."""
     settings = settings or get_settings()
     if run_worker is None:
         run_worker = settings.run_worker
-    api_logging.install()
 
     def on_startup(app: Litestar) -> None:
         start(app, settings, run_worker=bool(run_worker))

@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
+import logging
 import os
 import shutil
 import socket
 import sys
 import tempfile
+from typing import Any
 
 import uvicorn
+import uvicorn.config
 from uvicorn.supervisors import Multiprocess
 
 STARTUP_FAILURE = 3  # uvicorn's exit code when the application failed to start
@@ -107,18 +111,49 @@ def main(argv: list[str] | None = None) -> None:
             shutil.rmtree(metrics_directory, ignore_errors=True)
 
 
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging plus flashpanel's: its access lines on stdout (where uvicorn wrote its own),
+    everything else flashpanel logs, INFO and up, on stderr."""
+    config: dict[str, Any] = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["formatters"]["flashpanel"] = {
+        "()": "uvicorn.logging.DefaultFormatter",
+        "fmt": "%(levelprefix)s %(name)s: %(message)s",
+    }
+    # A plain formatter: uvicorn's copies every record to colour its level, a third of a line's cost.
+    config["formatters"]["flashpanel.access"] = {"format": "%(levelname)s:     %(message)s"}
+    config["handlers"]["flashpanel.access"] = {
+        "formatter": "flashpanel.access",
+        "class": "logging.StreamHandler",
+        "stream": "ext://sys.stdout",
+    }
+    config["handlers"]["flashpanel"] = {
+        "formatter": "flashpanel",
+        "class": "logging.StreamHandler",
+        "stream": "ext://sys.stderr",
+    }
+    config["loggers"]["flashpanel"] = {"handlers": ["flashpanel"], "level": "INFO", "propagate": False}
+    config["loggers"]["flashpanel.access"] = {"handlers": ["flashpanel.access"], "level": "INFO", "propagate": False}
+    return config
+
+
 def run(args: argparse.Namespace, sock: socket.socket) -> None:
+    if args.no_access_log:
+        os.environ["FLASHPANEL_ACCESS_LOG"] = "false"  # read by the app factory, in every worker process
     config = uvicorn.Config(
-        "flashpanel.app:create_app",
+        "flashpanel.app:create_served_app",
         factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,
-        access_log=not args.no_access_log,
+        access_log=False,  # flashpanel writes its own access lines (flashpanel.api.access_log)
+        log_config=log_config(),
         log_level="info",
         proxy_headers=args.proxy_headers,
         forwarded_allow_ips=args.forwarded_allow_ips,
     )
+    # uvicorn announces the address only when it binds the socket itself
+    where = f"[{args.host}]" if ":" in args.host else args.host
+    logging.getLogger("uvicorn.error").info("listening on http://%s:%d (Press CTRL+C to quit)", where, args.port)
     if args.workers > 1:
         Multiprocess(config, sockets=[sock]).run()
         return
