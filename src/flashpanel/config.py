@@ -29,6 +29,8 @@ class Settings(BaseSettings):
 
     # Run the background loops (submission, status sync, expiry) inside the API process.
     run_worker: bool = True
+    # One access line per request (method, path without its query string, status, time); see api/access_log.py.
+    access_log: bool = True
 
     # Connections (PostgreSQL) or reader threads (SQLite) serving units of work.
     db_pool_size: int = 8

@@ -89,3 +89,21 @@ def test_e164_migration_gives_stored_phone_numbers_their_plus(tmp_path: Path) ->
         None,
     ]
     raw.close()
+def test_sqlite_files_flashpanel_creates_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    import os
+
+    from flashpanel.db.runner import open_database
+
+    previous = os.umask(0o022)  # the usual umask, which would leave a new file world-readable
+    try:
+        url = f"sqlite:///{tmp_path / 'fresh.db'}"
+        upgrade(url)
+        db = open_database(url)
+        try:
+            db.write_sync(lambda c: c.execute("UPDATE customers SET active = active"))
+            files = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.iterdir()}
+        finally:
+            db.close()
+    finally:
+        os.umask(previous)
+    assert files == {"fresh.db": 0o600, "fresh.db-wal": 0o600, "fresh.db-shm": 0o600}
