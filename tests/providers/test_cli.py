@@ -149,3 +149,15 @@ def test_update_refuses_bad_input_with_one_line(db: Database, args: list[str], m
 def test_the_simulator_name_is_reserved() -> None:
     code, _, err = run_cli("providers", "add", "simulator", "--kind", "smm-v2", "--url", "https://x.test", "--key", "k")
     assert code == 1 and "reserved" in err
+
+
+def test_import_from_a_hostile_upstream_reports_the_bad_service_and_imports_the_rest(
+    db: Database, panel: FakeSmmPanel, panel_url: str
+) -> None:
+    run_cli("providers", "add", "jap", "--kind", "smm-v2", "--url", panel_url, "--key", panel.api_key)
+    panel.hostile("overflow")  # min and max past 64 bits (and a rate that is one too)
+    code, out, err = run_cli("smm", "services", "import-from", "jap")
+    assert code == 0, err
+    assert "3 created" in out and "1 unreadable" in out
+    assert "skipped upstream service '666': out of range" in err
+    assert db.read_sync(lambda c: c.scalar("SELECT COUNT(*) FROM smm_services")) == 3

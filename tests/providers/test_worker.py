@@ -102,7 +102,7 @@ async def test_every_simulator_row_is_the_one_simulator_kept_for_the_process_lif
 async def test_catalog_sync_loop_follows_the_upstream(state: AppState, panel: FakeSmmPanel, panel_url: str) -> None:
     provider_id = _add(state, name="jap", kind="smm-v2", url=panel_url, key=panel.api_key)
     assert await sync_catalogs(state) == 0  # nothing imported yet: nothing to sync
-    services = await SmmV2Provider(panel_url, panel.api_key).services()
+    services = (await SmmV2Provider(panel_url, panel.api_key).services()).services
     await state.db.write(catalog_sync.import_services, provider_id=provider_id, exchange_rate=Decimal(1),
                          services=services, markup_percent=Decimal(0))  # fmt: skip
     panel.configure(services=[dict(panel.services[0], rate="1.80"), panel.services[1]])  # 1 dearer, 3 gone
@@ -119,7 +119,7 @@ async def test_catalog_sync_survives_an_unreachable_upstream(
     state: AppState, panel: FakeSmmPanel, panel_url: str
 ) -> None:
     provider_id = _add(state, name="jap", kind="smm-v2", url=panel_url, key=panel.api_key)
-    services = await SmmV2Provider(panel_url, panel.api_key).services()
+    services = (await SmmV2Provider(panel_url, panel.api_key).services()).services
     await state.db.write(catalog_sync.import_services, provider_id=provider_id, exchange_rate=Decimal(1),
                          services=services, markup_percent=Decimal(0))  # fmt: skip
     panel.fail_next("500", action="services")
