@@ -627,6 +627,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "FLASHPANEL_DEMO_KEY_FILE": str(tmp / "demo.key"),
             "FLASHPANEL_RUN_WORKER": "false",
             "FLASHPANEL_REDIS_URL": "",
+            "FLASHPANEL_SIMULATORS": "true",  # the seeded catalog is the built-in simulator's (bench/seed.py)
         }
         for name in ("BALANCE", "LIST", "ORDERS", "STATUS", "AUTH_FAILURES"):
             env[f"FLASHPANEL_RATE_LIMIT_{name}"] = args.rate_limit

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     db_pool_size: int = 8
 
     otp_ttl_seconds: int = 1200
+    # The built-in simulators sell fake goods: services bound to them are listed and sold only while this
+    # is on (`serve --demo` turns it on for its process). Off by default, so a live panel never sells them.
+    simulators: bool = False
     simulator_smm_seconds: float = 60.0
     simulator_sms_delay_seconds: float = 20.0
     # How often the in-process background loops wake up.

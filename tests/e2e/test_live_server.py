@@ -13,7 +13,9 @@ from flashpanel.db.runner import Conn, Database
 from tests.e2e.support import free_port, spawn, wait_until
 
 
-def test_serve_demo_prints_a_key_that_reads_the_demo_balance(settings: Settings, tmp_path: Path) -> None:
+def test_serve_demo_prints_a_key_that_reads_the_demo_balance_and_sells_the_demo_catalog(
+    settings: Settings, tmp_path: Path
+) -> None:
     port = free_port()
     log = tmp_path / "serve.log"
     process = spawn(settings, tmp_path, log, "serve", "--demo", "--port", str(port))
@@ -30,6 +32,9 @@ def test_serve_demo_prints_a_key_that_reads_the_demo_balance(settings: Settings,
         key = next(line.split(": ", 1)[1] for line in printed.splitlines() if line.startswith("demo API key: "))
         response = httpx.get(f"{base}/api/v1/balance", params={"key": key})
         assert response.json() == {"success": True, "data": {"balance": "15000.00", "currency": "NGN"}}
+        # --demo turns the simulators on for its process: the demo catalog is on sale.
+        services = httpx.get(f"{base}/api/v1/smm/services", params={"key": key}).json()["data"]
+        assert {s["name"] for s in services} >= {"Demo Followers", "Demo Likes"}
         # Every way a client may present its key: none of them may reach the log in any form.
         for query, status in (
             (f"?%6Bey={key}", 200),

@@ -49,7 +49,7 @@ async def catalog(
     state = state_of(app)
     info = await db.write(service.add_provider, secrets=state.secrets, name="jap", kind="smm-v2", url=panel_url,
                           api_key=panel.api_key, exchange_rate=Decimal(1500))  # fmt: skip
-    services = await SmmV2Provider(panel_url, panel.api_key).services()
+    services = (await SmmV2Provider(panel_url, panel.api_key).services()).services
     await db.write(catalog_sync.import_services, provider_id=info.id, exchange_rate=info.exchange_rate,
                    services=services, markup_percent=Decimal(20))  # fmt: skip
     rows = db.read_sync(lambda c: c.all("SELECT id, upstream_service, rate_cents FROM smm_services"))

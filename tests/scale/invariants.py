@@ -373,6 +373,7 @@ def seed(
     from flashpanel.crypto import open_secret_box
     from flashpanel.customers import service as customers_service
     from flashpanel.db.runner import Conn, now, open_database
+    from flashpanel.providers.sale import simulator_id
 
     box = open_secret_box(secret_key_file)
     db = open_database(database_url, pool_size=1)
@@ -392,9 +393,9 @@ def seed(
             cat = Catalog()
             t = now()
 
-            def provider(name: str, kind: str, base: str | None, path: str, key: str) -> int | None:
+            def provider(name: str, kind: str, base: str | None, path: str, key: str) -> int:
                 if base is None:
-                    return None
+                    return simulator_id(conn)
                 pid = int(
                     conn.scalar(
                         "INSERT INTO providers (name, kind, url, api_key_encrypted, currency, exchange_rate, active, "
@@ -454,12 +455,11 @@ def seed(
                         "VALUES (?, ?, ?, ?, ?) RETURNING id",
                         (country, sname, scode, price, True),
                     )
-                    if sms_provider is not None:
-                        conn.execute(
-                            "INSERT INTO otp_service_providers (otp_service_id, provider_id, upstream_service, "
-                            "upstream_country, priority) VALUES (?, ?, ?, ?, ?)",
-                            (service, sms_provider, scode, "12" if code == "US" else "16", 0),
-                        )
+                    conn.execute(
+                        "INSERT INTO otp_service_providers (otp_service_id, provider_id, upstream_service, "
+                        "upstream_country, priority) VALUES (?, ?, ?, ?, ?)",
+                        (service, sms_provider, scode, "12" if code == "US" else "16", 0),
+                    )
                     cat.otp_pairs.append((int(country), int(service)))
             # Accounts: scarce stock, so that purchases race for the last items.
             category = conn.scalar(
@@ -1395,6 +1395,9 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> int
         "FLASHPANEL_DB_POOL_SIZE": "4",
         "FLASHPANEL_WORKER_INTERVAL_SECONDS": "0.25",
         "FLASHPANEL_OTP_TTL_SECONDS": str(args.otp_ttl),
+        # A missing fake is replaced by the built-in simulator (bound explicitly in `seed`), which sells only
+        # with this on; with every fake present nothing is bound to the simulator and this changes nothing.
+        "FLASHPANEL_SIMULATORS": "true",
         "FLASHPANEL_SIMULATOR_SMM_SECONDS": "3",
         "FLASHPANEL_SIMULATOR_SMS_DELAY_SECONDS": "3",
         # The load is many requests per key: budgets out of the way (rate limits have their own tests).

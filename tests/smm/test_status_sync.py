@@ -81,7 +81,7 @@ def test_the_lifecycle_refuses_a_partial_without_remains(
     key = make_customer(balance="500")
     placed = db.write_sync(
         service.place_order, key_digest=key_digest(key), service=add_service(rate="500"), link="https://example.com/p",
-        quantity=1000,
+        quantity=1000, simulators=True,
     )  # fmt: skip
     with pytest.raises(RuleViolation, match="remains"):
         db.write_sync(apply_transition, order_id=placed["order_id"], expected="pending", target="partial")

@@ -14,6 +14,7 @@ from typing import Final
 from flashpanel.api.params import as_int
 from flashpanel.db.runner import Conn
 from flashpanel.errors import MissingParameter, RuleViolation
+from flashpanel.smm.service import service_on_sale
 
 MAX_RUNS: Final = 1000
 MAX_INTERVAL_MINUTES: Final = 1440
@@ -30,7 +31,9 @@ def _given(value: object) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
 
 
-def plan(conn: Conn, *, service: object, quantity: object, runs: object, interval: object) -> DripFeed | None:
+def plan(
+    conn: Conn, *, service: object, quantity: object, runs: object, interval: object, simulators: bool
+) -> DripFeed | None:
     """None for an ordinary order (no ``runs``). Otherwise checks the drip-feed parameters and that the
     service allows drip-feed; the service, link and quantity rules stay the SMM domain's. Raises 400 for a
     missing or non-integer value, 422 for a value out of range or a service without drip-feed."""
@@ -50,10 +53,8 @@ def plan(conn: Conn, *, service: object, quantity: object, runs: object, interva
     if per_run < 1:
         raise RuleViolation("Quantity must be positive")
     if _given(service):
-        allowed = conn.scalar(
-            "SELECT dripfeed FROM smm_services WHERE id = ? AND active", (as_int(service, "service"),)
-        )
-        # An unknown service is left to the SMM domain, which refuses it with its usual message.
-        if allowed is not None and not allowed:
+        row = service_on_sale(conn, service_id=as_int(service, "service"), simulators=simulators)
+        # A service not on sale is left to the SMM domain, which refuses it with its usual message.
+        if row is not None and not row["dripfeed"]:
             raise RuleViolation("Drip-feed is not available for this service")
     return DripFeed(runs=run_count, interval_minutes=minutes, per_run=per_run)

@@ -36,7 +36,7 @@ def _has(call: ApiCall, name: str) -> bool:
 
 
 async def _services(call: ApiCall) -> Any:
-    return await call.read(service.services, key_digest=call.key_digest)
+    return await call.read(service.services, key_digest=call.key_digest, simulators=call.state.settings.simulators)
 
 
 async def _add(call: ApiCall) -> Any:
@@ -49,6 +49,7 @@ async def _add(call: ApiCall) -> Any:
         quantity=p.get("quantity"),
         runs=p.get("runs"),
         interval=p.get("interval"),
+        simulators=call.state.settings.simulators,
     )
     return {"order": order_id}
 

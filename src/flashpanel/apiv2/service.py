@@ -23,13 +23,15 @@ Reply = dict[str, Any]
 
 
 # -- catalog and wallet -----------------------------------------------------------------------------
-def services(conn: Conn, *, key_digest: str) -> list[Reply]:
-    """The active SMM catalog in the protocol's standard list: rate per 1000 in the panel currency
-    (two places, as ``/api/v1`` shows it), ``min``/``max`` as strings like the reference panels."""
+def services(conn: Conn, *, key_digest: str, simulators: bool) -> list[Reply]:
+    """The SMM services on sale (as ``/api/v1`` lists them) in the protocol's standard list: rate per 1000
+    in the panel currency (two places, as ``/api/v1`` shows it), ``min``/``max`` as strings like the
+    reference panels."""
     authenticate(conn, key_digest=key_digest)
     rows = conn.all(
-        "SELECT id, name, type, category, rate_cents, min_quantity, max_quantity, refill, cancel, dripfeed "
-        "FROM smm_services WHERE active ORDER BY category, id"
+        "SELECT s.id, s.name, s.type, s.category, s.rate_cents, s.min_quantity, s.max_quantity, s.refill, "
+        f"s.cancel, s.dripfeed {smm.ON_SALE_SQL} ORDER BY s.category, s.id",
+        (simulators,),
     )
     return [
         {
@@ -55,18 +57,27 @@ def balance(conn: Conn, *, key_digest: str) -> int:
 
 # -- add --------------------------------------------------------------------------------------------
 def add(
-    conn: Conn, *, key_digest: str, service: object, link: object, quantity: object, runs: object, interval: object
+    conn: Conn,
+    *,
+    key_digest: str,
+    service: object,
+    link: object,
+    quantity: object,
+    runs: object,
+    interval: object,
+    simulators: bool,
 ) -> int:
     """Place an order through the SMM domain (its validation, charge and ``pending`` queueing) and
     return its id. With ``runs`` (drip-feed), ``quantity`` is per run and the order is placed and
     charged for ``runs * quantity``; see :mod:`flashpanel.apiv2.dripfeed`."""
-    plan = dripfeed.plan(conn, service=service, quantity=quantity, runs=runs, interval=interval)
+    plan = dripfeed.plan(conn, service=service, quantity=quantity, runs=runs, interval=interval, simulators=simulators)
     placed = smm.place_order(
         conn,
         key_digest=key_digest,
         service=service,
         link=link,
         quantity=quantity,
+        simulators=simulators,
         runs=plan.runs if plan else None,
         interval_minutes=plan.interval_minutes if plan else None,
     )

@@ -26,7 +26,12 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     workers: Annotated[int, typer.Option(help="Number of API processes")] = 1,
-    demo: Annotated[bool, typer.Option("--demo", help="Seed the demo catalog and customer first")] = False,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo", help="Seed the demo catalog and customer, and turn the built-in simulators on (this process)"
+        ),
+    ] = False,
     no_worker: Annotated[
         bool, typer.Option("--no-worker", help="Do not run background loops in the API process")
     ] = False,
@@ -53,6 +58,10 @@ def serve(
         fail(cannot_listen(host, port, exc))
     migrate(settings)
     if demo:
+        # The demo catalog is sold by the simulators: on for this process only, never in the environment
+        # of a later plain `serve` (docs/decisions.md, D25).
+        os.environ["FLASHPANEL_SIMULATORS"] = "true"
+        get_settings.cache_clear()
         key = seed_demo()
         typer.echo(f"flashpanel is serving on http://{host}:{port}/api/v1  (docs: http://{host}:{port}/docs)")
         typer.echo(f"demo API key: {key}")

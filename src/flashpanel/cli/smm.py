@@ -39,7 +39,10 @@ def services_add(
     max_: Annotated[int, typer.Option("--max", help="Largest quantity")],
     type_: Annotated[str, typer.Option("--type")] = "Default",
     description: Annotated[str, typer.Option()] = "",
-    provider: Annotated[str | None, typer.Option(help="Provider name (default: the built-in simulator)")] = None,
+    provider: Annotated[
+        str | None,
+        typer.Option(help="Provider name; `simulator` is the built-in one. Without it the service is not sold"),
+    ] = None,
     upstream_service: Annotated[str | None, typer.Option(help="The provider's service id")] = None,
     refill: Annotated[bool, typer.Option("--refill/--no-refill", help="Customers may ask for refills")] = False,
     cancel: Annotated[bool, typer.Option("--cancel/--no-cancel", help="Customers may cancel orders")] = False,
@@ -62,6 +65,11 @@ def services_add(
     )
     service_id = write(catalog.add_service, spec=spec)
     typer.echo(f"added service {service_id}: {name}")
+    if provider is None:
+        typer.echo(
+            f"service {service_id} has no provider: it is not listed or sold until one is mapped "
+            f"(flashpanel smm services update {service_id} --provider NAME --upstream-service ID)"
+        )
 
 
 @services_app.command("list")
@@ -79,7 +87,7 @@ def services_list() -> None:
                 r["min_quantity"],
                 r["max_quantity"],
                 "active" if r["active"] else "disabled",
-                r["provider_id"] or "simulator",
+                r["provider"] or "none (not sold)",
                 ",".join(flag for flag in catalog.FLAGS if r[flag]) or "-",
             )
             for r in rows

@@ -39,10 +39,10 @@ class OpenedOrder:
     sources: list[Source]
 
 
-def open_order(conn: Conn, *, key_digest: str, country_id: int, service_id: int) -> OpenedOrder:
+def open_order(conn: Conn, *, key_digest: str, country_id: int, service_id: int, simulators: bool) -> OpenedOrder:
     """Unit 1 of a purchase: authenticate, check the pair, debit the price and store a ``pending``
-    order. Raises 422 for an unknown or unsellable pair and 400 for a short balance; either way
-    nothing is written."""
+    order. Raises 422 for an unknown pair or one not on sale (inactive, or no source that takes new
+    orders: see ``catalog.sources_of``) and 400 for a short balance; either way nothing is written."""
     customer_id = authenticate(conn, key_digest=key_digest)
     service = conn.one(
         "SELECT s.id, s.name, s.price_cents, c.name AS country_name FROM otp_services s "
@@ -50,11 +50,9 @@ def open_order(conn: Conn, *, key_digest: str, country_id: int, service_id: int)
         "WHERE s.id = ? AND s.country_id = ? AND s.active AND c.active",
         (service_id, country_id),
     )
-    if service is None:
+    sources = [] if service is None else sources_of(conn, service_ids=[service_id], simulators=simulators)[service_id]
+    if service is None or not sources:
         raise RuleViolation("Unknown service for this country")
-    sources = sources_of(conn, service_ids=[service_id])[service_id]
-    if not sources:
-        raise RuleViolation("No numbers available")
     at = now()
     request_id = secrets.token_hex(16)
     price_cents = int(service["price_cents"])
@@ -84,7 +82,7 @@ class Activated:
 
 
 def activate(
-    conn: Conn, *, order_id: int, provider_id: int | None, activation: Activation, expires_at: float, first_check: float
+    conn: Conn, *, order_id: int, provider_id: int, activation: Activation, expires_at: float, first_check: float
 ) -> Activated | None:
     """Unit 2 of a purchase, on success: ``pending`` → ``waiting`` with the number. ``None`` if the
     order is no longer pending (the worker already resolved it as interrupted).

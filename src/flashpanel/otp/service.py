@@ -75,7 +75,13 @@ async def purchase(units: Units, *, key_digest: str, country_id: int, service_id
     numbers), 400 (balance), 503 (providers failing). On every failure the customer's balance ends as
     it began."""
     state = units.state
-    opened = await units.write(orders.open_order, key_digest=key_digest, country_id=country_id, service_id=service_id)
+    opened = await units.write(
+        orders.open_order,
+        key_digest=key_digest,
+        country_id=country_id,
+        service_id=service_id,
+        simulators=state.settings.simulators,
+    )
     try:
         source, activation = await _buy(state, opened.order_id, opened.sources)
     except Exception as exc:

@@ -40,7 +40,7 @@ otp_services = Table(
 )
 
 # Which providers can sell a number for a (country, service), tried in ascending ``priority`` (then id).
-# A service with no row here is sold by the built-in simulator (upstream codes = the local codes).
+# A service with no row here is not sold (the built-in simulator is a provider row like the others).
 otp_service_providers = Table(
     "otp_service_providers",
     metadata,

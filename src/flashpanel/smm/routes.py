@@ -27,7 +27,9 @@ async def list_services(request: Request[Any, Any, Any]) -> JsonReply:
     if cached is not None and cached[0] > time.monotonic():
         await call.read(authenticate, key_digest=call.key_digest)
         return ok(request, cached[1])
-    services = await call.read(service.services_for_key, key_digest=call.key_digest)
+    services = await call.read(
+        service.services_for_key, key_digest=call.key_digest, simulators=call.state.settings.simulators
+    )
     call.state.extras[_CATALOG] = (time.monotonic() + CATALOG_TTL_SECONDS, services)
     return ok(request, services)
 
@@ -41,6 +43,7 @@ async def place_order(request: Request[Any, Any, Any]) -> JsonReply:
         service=call.params.get("service"),
         link=call.params.get("link"),
         quantity=call.params.get("quantity"),
+        simulators=call.state.settings.simulators,
     )
     return ok(request, {**placed, "currency": call.state.settings.currency}, message="Order placed successfully")
 

@@ -18,6 +18,7 @@ from flashpanel.db.runner import now
 from flashpanel.metrics import ORDERS_ATTENTION
 from flashpanel.providers import registry
 from flashpanel.providers.base import ProviderError
+from flashpanel.providers.catalog_sync import cost_text
 from flashpanel.smm import admin, fulfilment
 from flashpanel.smm.fulfilment import Claim, Tracked
 from flashpanel.state import AppState
@@ -53,7 +54,8 @@ async def _submit_one(state: AppState, claim: Claim) -> None:
         log.exception("smm order %s: submission raised unexpectedly", claim.order_id)
         error = ProviderError(f"{exc.__class__.__name__}: {exc}", retryable=True)
     else:
-        cost = None if submission.cost is None else str(submission.cost)
+        # At most 32 characters, the column's width, whatever precision the upstream sent.
+        cost = None if submission.cost is None else cost_text(submission.cost)
         await _store(
             state,
             fulfilment.record_submitted,
