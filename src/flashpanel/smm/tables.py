@@ -67,6 +67,14 @@ smm_orders = Table(
     Column("updated_at", Float, nullable=False),
     # 1, 2, 3... per customer without gaps: history pages are ranges on it (see migration 0006).
     Column("customer_seq", BigInteger, nullable=True),
+    # Drip-feed (migration 0005): `quantity` is the whole order (runs x per-run quantity); NULL runs
+    # means an ordinary order.
+    Column("runs", Integer, nullable=True),
+    Column("interval_minutes", Integer, nullable=True),
+    Column("delivered_runs", Integer, nullable=False, server_default="0"),
+    # A customer's cancel of an order the upstream already holds: asked, then forwarded once.
+    Column("cancel_requested_at", Float, nullable=True),
+    Column("cancel_forwarded_at", Float, nullable=True),
     Index("ix_smm_orders_customer_id_id", "customer_id", "id"),
     Index("uq_smm_orders_customer_id_customer_seq", "customer_id", "customer_seq", unique=True),
     Index("ix_smm_orders_status_next_check_at", "status", "next_check_at"),
