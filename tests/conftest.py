@@ -35,6 +35,18 @@ def pytest_report_header() -> str:
     return "flashpanel backend: SQLite (set FLASHPANEL_TEST_POSTGRES_URL for PostgreSQL)"
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process tests hash with Argon2id at its cheapest, so that dozens of sign-ups cost milliseconds.
+    The panel's real cost (argon2-cffi's RFC 9106 profile) runs in the browser tests' server processes
+    and is checked in tests/customers/test_passwords.py."""
+    from argon2 import PasswordHasher
+
+    from flashpanel.customers import passwords
+
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A database migrated once per session: a SQLite file to copy, or the PostgreSQL database."""
