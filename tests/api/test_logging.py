@@ -8,6 +8,11 @@ def test_key_query_values_are_redacted() -> None:
     assert redact("/api/v2?action=balance&key=s3cr3t") == "/api/v2?action=balance&key=[redacted]"
 
 
+def test_password_reset_tokens_are_redacted_from_paths() -> None:
+    assert redact('"GET /reset/Abc-123_x HTTP/1.1" 200') == '"GET /reset/[redacted] HTTP/1.1" 200'
+    assert redact("POST /reset/Abc-123_x?x=1") == "POST /reset/[redacted]?x=1"
+
+
 def test_access_log_record_arguments_are_redacted() -> None:
     record = logging.LogRecord(
         "uvicorn.access",

@@ -1,4 +1,5 @@
-"""Keep API keys out of logs: the ``key`` query value is redacted from uvicorn's access log lines."""
+"""Keep secrets out of logs: the ``key`` query value and the token of a password-reset link
+(``/reset/<token>``) are redacted from uvicorn's access log lines."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ import logging
 import re
 
 _KEY_IN_QUERY = re.compile(r"([?&](?:key|api_key)=)[^&\s]*", re.IGNORECASE)
+_RESET_TOKEN = re.compile(r"(/reset/)[^\s?\"]+")
 
 
 def redact(text: str) -> str:
-    return _KEY_IN_QUERY.sub(r"\1[redacted]", text)
+    return _RESET_TOKEN.sub(r"\1[redacted]", _KEY_IN_QUERY.sub(r"\1[redacted]", text))
 
 
 class RedactKeys(logging.Filter):
