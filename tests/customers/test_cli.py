@@ -144,15 +144,20 @@ def test_set_password_reads_standard_input_and_the_customer_can_log_in(db: Datab
     assert code == 1 and "at least 8 characters" in err
     code, out, _ = run("users", "set-password", "jack", "--password-stdin", stdin="a long passphrase\n")
     assert code == 0 and "password set" in out
-    limits = RateLimits(settings)
-    customer_id = asyncio.run(
-        accounts.log_in(
-            db,
-            login="jack",
-            password="a long passphrase",
-            client_ip="192.0.2.1",
-            per_account=limits.login_account,
-            per_ip=limits.login_ip,
-        )
-    )
+
+    async def log_in() -> int:
+        limits = RateLimits(settings)
+        try:
+            return await accounts.log_in(
+                db,
+                login="jack",
+                password="a long passphrase",
+                client_ip="192.0.2.1",
+                per_account=limits.login_account,
+                per_ip=limits.login_ip,
+            )
+        finally:
+            await limits.close()
+
+    customer_id = asyncio.run(log_in())
     assert customer_id == _customer(db, "jack")["id"]
