@@ -29,6 +29,12 @@ POSTGRES_URL = os.environ.get("FLASHPANEL_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("FLASHPANEL_TEST_REDIS_URL")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last. Playwright's sync API keeps its event loop running on the main thread for
+    as long as the session's one browser is open, and an asyncio test after it could not start its own."""
+    items.sort(key=lambda item: "browser" in item.path.parent.parts[-1:])
+
+
 def pytest_report_header() -> str:
     if POSTGRES_URL:
         return f"flashpanel backend: PostgreSQL ({POSTGRES_URL}) + Redis ({REDIS_URL})"
