@@ -9,14 +9,13 @@ from litestar.openapi import OpenAPIConfig
 
 from flashpanel import __version__
 from flashpanel.accounts.routes import routes as accounts_routes
-from flashpanel.api import logging as api_logging
+from flashpanel.api.access_log import AccessLog
 from flashpanel.api.errors import EXCEPTION_HANDLERS
 from flashpanel.api.ratelimit import RateLimits
 from flashpanel.apiv2.routes import routes as apiv2_routes
 from flashpanel.config import Settings, get_settings
 from flashpanel.crypto import open_secret_box
 from flashpanel.db.runner import open_database
-from flashpanel.metrics import render as render_metrics
 from flashpanel.otp.routes import routes as otp_routes
 from flashpanel.smm.routes import routes as smm_routes
 from flashpanel.state import AppState
@@ -32,12 +31,6 @@ from flashpanel.worker.runner import Worker
 @get("/healthz", include_in_schema=False)
 async def healthz(request: Request[Any, Any, Any]) -> Response[bytes]:
     return Response(b'{"status":"ok"}', media_type="application/json")
-
-
-@get("/metrics", include_in_schema=False)
-async def metrics() -> Response[bytes]:
-    body, content_type = render_metrics()
-    return Response(body, media_type=content_type)
 
 
 def build_state(settings: Settings) -> AppState:
@@ -70,12 +63,19 @@ async def stop(app: Litestar) -> None:
         state.db.close()
 
 
+def create_served_app() -> Any:
+    """What ``flashpanel serve`` runs (uvicorn's factory): the app behind flashpanel's own access log,
+    unless ``FLASHPANEL_ACCESS_LOG`` is false (``serve --no-access-log``)."""
+    settings = get_settings()
+    app = create_app(settings)
+    return AccessLog(app) if settings.access_log else app
+
+
 def create_app(settings: Settings | None = None, *, run_worker: bool | None = None) -> Litestar:
     """Build the app. The database must already be migrated (``flashpanel serve`` does it)."""
     settings = settings or get_settings()
     if run_worker is None:
         run_worker = settings.run_worker
-    api_logging.install()
 
     def on_startup(app: Litestar) -> None:
         start(app, settings, run_worker=bool(run_worker))
@@ -90,7 +90,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         customer_sessions=customer_session_policy(settings),
     )
     app = Litestar(
-        route_handlers=[api_v1, *apiv2_routes, healthz, metrics, *web_routers(site)],
+        route_handlers=[api_v1, *apiv2_routes, healthz, *web_routers(site)],
         # API paths keep the JSON envelope; every other path (the web panel) gets an HTML page.
         exception_handlers={kind: for_path(handler) for kind, handler in EXCEPTION_HANDLERS.items()},
         on_startup=[on_startup],

@@ -30,11 +30,6 @@ class NotFound(FlashpanelError):
     message = "Not found"
 
 
-class MethodNotAllowed(FlashpanelError):
-    status_code = 405
-    message = "Method not allowed"
-
-
 class RuleViolation(FlashpanelError):
     """Well-formed input that fails a business rule (unknown service, quantity out of range...)."""
 

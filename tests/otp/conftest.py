@@ -87,6 +87,7 @@ class FakeNumbers:
     stock: int = 10
     error: Exception | None = None
     cancel_error: Exception | None = None
+    phone: str | None = None  # the number it sells, as it spells it (default: +1555010N)
     expires_at: float | None = None
     delay: asyncio.Event | None = None  # when set, available() waits for it
     sms: dict[str, SmsState] = field(default_factory=dict)
@@ -106,7 +107,8 @@ class FakeNumbers:
         activation_id = f"{self.prefix}-{len(self.bought) + 1}"
         self.bought.append(activation_id)
         self.sms[activation_id] = SmsState("waiting")
-        return Activation(activation_id, f"+1555010{len(self.bought)}", expires_at=self.expires_at)
+        phone = self.phone or f"+1555010{len(self.bought)}"
+        return Activation(activation_id, phone, expires_at=self.expires_at)
 
     async def check_sms(self, activation_id: str) -> SmsState:
         return self.sms[activation_id]

@@ -17,8 +17,8 @@ from flashpanel.worker.runner import Worker
 from tests.otp.conftest import Catalog, Clock, balance, buy, order_row
 
 
-def test_the_domain_exports_its_three_loops() -> None:
-    assert [loop.name for loop in LOOPS] == ["otp-poll", "otp-expire", "otp-interrupted"]
+def test_the_domain_exports_its_four_loops() -> None:
+    assert [loop.name for loop in LOOPS] == ["otp-poll", "otp-expire", "otp-interrupted", "otp-attention"]
 
 
 async def test_one_worker_pass_delivers_codes_expires_overdue_orders_and_resolves_interrupted_ones(

@@ -928,6 +928,19 @@ def non_terminal(conn: psycopg.Connection[Any]) -> dict[str, int]:
     return {"smm": int(smm), "otp": int(otp), "accounts": int(acc)}
 
 
+def check_metrics(conn: psycopg.Connection[Any], text: str, facts: dict[str, Any]) -> list[str]:
+    """The metrics of a `serve --workers N` supervisor count the charges of all N processes, the ones
+    killed and replaced included. Charges are written only by API processes, and counted just before their
+    commit (a rolled-back unit over-counts), so the figure is at least the number of charge rows."""
+    prefix = 'flashpanel_ledger_entries_total{kind="charge"} '
+    counted = next((float(line[len(prefix) :]) for line in text.splitlines() if line.startswith(prefix)), 0.0)
+    charged = int(conn.execute("SELECT count(*) AS n FROM ledger_entries WHERE kind = 'charge'").fetchone()["n"])  # type: ignore[index]
+    facts["charges: in the ledger / counted by the API processes' metrics"] = f"{charged} / {counted:.0f}"
+    if counted < charged:
+        return [f"the API processes' metrics count {counted:.0f} charges, the ledger holds {charged}"]
+    return []
+
+
 def verify(
     conn: psycopg.Connection[Any], obs: Observed, fakes: Fakes, secret_key_file: Path
 ) -> tuple[list[str], dict[str, Any]]:
@@ -1405,7 +1418,9 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> int
         # shortens them in every process started with this environment (see there).
         env["FLASHPANEL_SCALE_GRACE_SECONDS"] = str(grace)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(SITE_DIR), os.environ.get("PYTHONPATH", "")) if p)
-    workers_flag = ["--workers", str(args.api)] if args.layout == "multi" else []
+    # `serve --workers N` serves the N processes' metrics together on its own listener (multiprocess mode).
+    metrics_port = free_port() if args.layout == "multi" else None
+    workers_flag = ["--workers", str(args.api), "--metrics-port", str(metrics_port)] if metrics_port else []
     api_cmd = [str(FLASHPANEL), "serve", "--no-worker", "--no-access-log", *workers_flag, "--port"]
     worker_cmd = [str(FLASHPANEL), "worker"]
     env["FLASHPANEL_RUN_WORKER"] = "false"
@@ -1470,9 +1485,15 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> int
                     break
                 await asyncio.sleep(1)
             catchup_seconds = time.monotonic() - catch_start
+            metrics_text = None
+            if metrics_port is not None:  # read before the supervisor exits and removes its processes' figures
+                async with httpx.AsyncClient() as client:
+                    metrics_text = (await client.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10)).text
             for p in workers + apis:  # stop the writers before reading the books
                 p.stop()
             violations, facts = verify(conn, obs, fakes, workdir / "secret.key")
+            if metrics_text is not None:
+                violations += check_metrics(conn, metrics_text, facts)
             limbo = non_terminal(conn)
             if any(limbo.values()):
                 detail = conn.execute(

@@ -1,4 +1,4 @@
-"""``flashpanel otp``: the OTP catalog (countries, services, provider mapping)."""
+"""``flashpanel otp``: the OTP catalog (countries, services, provider mapping) and orders."""
 
 from __future__ import annotations
 
@@ -6,15 +6,17 @@ from typing import Annotated
 
 import typer
 
+from flashpanel.cli import otp_orders
 from flashpanel.cli.common import amount, fail, read, table, write
 from flashpanel.otp import catalog
 from flashpanel.wallet.money import format_cents
 
-app = typer.Typer(help="OTP numbers: countries and services.", no_args_is_help=True)
+app = typer.Typer(help="OTP numbers: countries, services and orders.", no_args_is_help=True)
 countries = typer.Typer(help="Countries numbers are sold for.", no_args_is_help=True)
 services = typer.Typer(help="Services per country, their prices and providers.", no_args_is_help=True)
 app.add_typer(countries, name="countries")
 app.add_typer(services, name="services")
+app.add_typer(otp_orders.app, name="orders")
 
 
 @countries.command("add")

@@ -165,10 +165,14 @@ def _when(epoch: float) -> str:
 def orders_list(
     user: Annotated[str | None, typer.Option(help="Only this customer's orders")] = None,
     status: Annotated[str | None, typer.Option(help="Only orders in this status")] = None,
+    attention: Annotated[
+        bool, typer.Option("--attention", help="Only orders flagged for you (the provider does not know them)")
+    ] = False,
     limit: Annotated[int, typer.Option(min=1, max=10000)] = 50,
 ) -> None:
-    """The newest orders."""
-    rows = read(admin.list_orders, user=user, status=status, limit=limit)
+    """The newest orders. ATTENTION says why an order needs you: check it at its provider, then complete
+    it or cancel it (refund) with set-status / cancel."""
+    rows = read(admin.list_orders, user=user, status=status, attention=attention, limit=limit)
     table(
         [
             (
@@ -183,11 +187,15 @@ def orders_list(
                 r["upstream_order_id"],
                 _when(float(r["created_at"])),
                 r["last_error"],
+                r["attention"],
             )
             for r in rows
         ],
-        ("ID", "CUSTOMER", "SERVICE", "QTY", "CHARGE", "REFUNDED", "STATUS", "REMAINS", "UPSTREAM", "CREATED", "ERROR"),
-    )
+        (
+            "ID", "CUSTOMER", "SERVICE", "QTY", "CHARGE", "REFUNDED", "STATUS", "REMAINS", "UPSTREAM", "CREATED",
+            "ERROR", "ATTENTION",
+        ),
+    )  # fmt: skip
 
 
 @orders_app.command("cancel")

@@ -148,8 +148,37 @@ def history(conn: Conn, *, key_digest: str, page: int, limit: int) -> tuple[list
     return rows, total
 
 
-def cancel(conn: Conn, *, order_id: int, error: str | None = None) -> Transitioned | None:
-    return transition(conn, order_id=order_id, from_status="waiting", to_status="cancelled", last_error=error)
+def cancel(conn: Conn, *, order_id: int, error: str | None = None, attention: str | None = None) -> Transitioned | None:
+    """``waiting`` → ``cancelled``, refunded. ``error``/``attention``: the upstream cancel failed, and the
+    operator should release the number by hand (see :func:`unreleased_note`)."""
+    return transition(
+        conn,
+        order_id=order_id,
+        from_status="waiting",
+        to_status="cancelled",
+        last_error=error,
+        attention=attention,
+        attention_at=now() if attention else None,
+    )
+
+
+def unreleased_note(*, activation_id: str, error: str) -> str:
+    """What the operator reads when a number could not be released upstream."""
+    return (
+        f"the number (activation {activation_id}) could not be released upstream ({error}): cancel it at the "
+        "provider, then mark this handled (flashpanel otp orders resolve ID)"
+    )[:1000]
+
+
+def flag_unreleased(conn: Conn, *, order_id: int, activation_id: str, error: str) -> None:
+    """A background release of a number (expired, interrupted or refused order) failed upstream: flag
+    the order for the operator. Its status and money stay as they are."""
+    at = now()
+    note = unreleased_note(activation_id=activation_id, error=error)
+    conn.execute(
+        "UPDATE otp_orders SET attention = ?, attention_at = ?, last_error = ?, updated_at = ? WHERE id = ?",
+        (note, at, f"upstream cancel failed: {error}"[:500], at, order_id),
+    )
 
 
 def expire(conn: Conn, *, order_id: int) -> Transitioned | None:

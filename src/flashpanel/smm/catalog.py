@@ -190,13 +190,12 @@ def _flag(value: object, name: str) -> bool:
 
 
 def _rate(value: object) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise RuleViolation(f"rate must be a number like 500 or 499.50 (text or an integer), got {value!r}")
     try:
-        rate = parse_amount(value)
+        return parse_amount(value)
     except InvalidAmount as exc:
-        raise RuleViolation(f"rate: {exc}") from None
-    if rate != Decimal(str(value).strip()):
-        raise RuleViolation(f"rate has more than 2 decimal places: {value!r}")
-    return rate
+        raise RuleViolation(f"rate {exc}") from None
 
 
 def _import_row(conn: Conn, item: dict[str, Any]) -> bool:

@@ -13,7 +13,6 @@ from flashpanel.api.ratelimit import RateClass
 from flashpanel.api.responses import JsonReply, ok, pagination
 from flashpanel.customers.service import authenticate
 from flashpanel.smm import service
-from flashpanel.state import AppState
 
 # The catalog changes rarely; serving it from memory for a few seconds saves a query per request.
 # The key is still checked on every request (its own one-statement unit of work).
@@ -59,11 +58,6 @@ async def order_history(request: Request[Any, Any, Any]) -> JsonReply:
     page, limit = page_and_limit(call.params)
     orders, total = await call.read(service.order_history, key_digest=call.key_digest, page=page, limit=limit)
     return ok(request, {"orders": orders, "pagination": pagination(page=page, limit=limit, total=total)})
-
-
-def forget_catalog(state: AppState) -> None:
-    """Drop the cached catalog (tests, and after an in-process catalog change)."""
-    state.extras.pop(_CATALOG, None)
 
 
 routes = [list_services, place_order, order_status, order_history]

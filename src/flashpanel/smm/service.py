@@ -15,7 +15,7 @@ from flashpanel.customers.service import authenticate
 from flashpanel.db.runner import Conn, Row, now
 from flashpanel.errors import MissingParameter, NotFound, RuleViolation
 from flashpanel.wallet import ledger
-from flashpanel.wallet.money import charge_per_thousand, format_cents
+from flashpanel.wallet.money import charge_per_thousand, format_cents, smallest_charged_quantity
 
 MAX_LINK_LENGTH = 2048
 
@@ -86,7 +86,8 @@ def place_order(
     """Authenticate, validate, insert the order (``pending``) and charge it, all in this unit of work.
 
     Raises 400 for a missing or non-integer ``service``/``quantity`` or a missing ``link``, 422 for an
-    unknown or disabled service, a quantity outside [min, max] or a bad link, and 400
+    unknown or disabled service, a quantity outside [min, max], an order that would cost 0.00 (never
+    placed for free: the message names the smallest quantity that costs 0.01) or a bad link, and 400
     ``Insufficient balance`` when the wallet does not cover the charge (nothing is written then: the
     exception rolls the whole unit back)."""
     customer_id = authenticate(conn, key_digest=key_digest)
@@ -105,9 +106,11 @@ def place_order(
     low, high = int(row["min_quantity"]), int(row["max_quantity"])
     if not low <= wanted <= high:
         raise RuleViolation(f"Quantity must be between {low} and {high}")
-    target = valid_link(link)
     total = wanted * (runs or 1)  # drip-feed: `quantity` is per run, the order is for every run
     charge_cents = charge_per_thousand(int(row["rate_cents"]), total)
+    if charge_cents == 0:
+        raise RuleViolation(_free_order_refusal(int(row["rate_cents"]), runs))
+    target = valid_link(link)
     created = now()
     # The counter row is locked until commit, so concurrent orders of one customer get distinct numbers;
     # a rolled-back order rolls its number back too, so the sequence has no gaps.
@@ -149,6 +152,18 @@ def place_order(
         "status": "pending",
         "balance": format_cents(balance),
     }
+
+
+def _free_order_refusal(rate_cents: int, runs: int | None) -> str:
+    """Why an order that would cost 0.00 is refused: the quantity that costs at least 0.01 (per run for a
+    drip-feed order), or that the service has no price at all."""
+    smallest = smallest_charged_quantity(rate_cents)
+    if smallest is None:
+        return "This service has no price (0.00 per 1000); it cannot be ordered"
+    if runs:
+        per_run = -(-smallest // runs)
+        return f"Quantity must be at least {per_run} per run ({runs} runs): a smaller order would cost 0.00"
+    return f"Quantity must be at least {smallest}: a smaller order would cost 0.00"
 
 
 # -- reading orders ---------------------------------------------------------------------------------

@@ -1,11 +1,15 @@
-"""Wallet reads: the API's balance, the web panel's ledger pages."""
+"""Wallet reads: the balance for the API, ledger entries for the operator and the web panel."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 from flashpanel.db.runner import Conn
 from flashpanel.errors import InvalidApiKey, NotFound
+from flashpanel.wallet.money import from_cents
 
 
 def balance_for_key(conn: Conn, *, key_digest: str) -> int:
@@ -20,13 +24,38 @@ def balance_for_key(conn: Conn, *, key_digest: str) -> int:
 @dataclass(frozen=True, slots=True)
 class LedgerEntry:
     id: int
-    amount_cents: int
-    balance_after_cents: int
+    created_at: float
     kind: str
+    amount: Decimal  # signed: + credit, - debit
+    balance_after: Decimal
     order_kind: str | None
     order_id: int | None
     note: str | None
-    created_at: float
+
+
+_ENTRY_COLUMNS = "id, created_at, kind, amount_cents, balance_after_cents, order_kind, order_id, note"
+
+
+def _entry(row: Mapping[str, Any]) -> LedgerEntry:
+    return LedgerEntry(
+        id=int(row["id"]),
+        created_at=float(row["created_at"]),
+        kind=row["kind"],
+        amount=from_cents(int(row["amount_cents"])),
+        balance_after=from_cents(int(row["balance_after_cents"])),
+        order_kind=row["order_kind"],
+        order_id=None if row["order_id"] is None else int(row["order_id"]),
+        note=row["note"],
+    )
+
+
+def recent_entries(conn: Conn, *, customer_id: int, limit: int) -> list[LedgerEntry]:
+    """The customer's newest ledger entries, newest first (a range on the (customer_id, id) index)."""
+    rows = conn.all(
+        f"SELECT {_ENTRY_COLUMNS} FROM ledger_entries WHERE customer_id = ? ORDER BY id DESC LIMIT ?",
+        (customer_id, limit),
+    )
+    return [_entry(r) for r in rows]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,12 +63,9 @@ class LedgerPage:
     """Entries newest first; ``older``/``newer`` are the cursors of the neighbouring pages (None at an end)."""
 
     entries: list[LedgerEntry]
-    balance_cents: int
+    balance: Decimal
     older: int | None
     newer: int | None
-
-
-_LEDGER_COLUMNS = "id, amount_cents, balance_after_cents, kind, order_kind, order_id, note, created_at"
 
 
 def ledger_page(
@@ -53,7 +79,7 @@ def ledger_page(
         raise NotFound("Customer not found")
     if after is not None:
         rows = conn.all(
-            f"SELECT {_LEDGER_COLUMNS} FROM ledger_entries WHERE customer_id = ? AND id > ? ORDER BY id LIMIT ?",
+            f"SELECT {_ENTRY_COLUMNS} FROM ledger_entries WHERE customer_id = ? AND id > ? ORDER BY id LIMIT ?",
             (customer_id, after, per_page + 1),
         )
         has_newer = len(rows) > per_page
@@ -63,28 +89,16 @@ def ledger_page(
         bound = " AND id < ?" if before is not None else ""
         params: tuple[int, ...] = (customer_id, before) if before is not None else (customer_id,)
         rows = conn.all(
-            f"SELECT {_LEDGER_COLUMNS} FROM ledger_entries WHERE customer_id = ?{bound} ORDER BY id DESC LIMIT ?",
+            f"SELECT {_ENTRY_COLUMNS} FROM ledger_entries WHERE customer_id = ?{bound} ORDER BY id DESC LIMIT ?",
             (*params, per_page + 1),
         )
         has_older = len(rows) > per_page
         rows = rows[:per_page]
         has_newer = before is not None
-    entries = [
-        LedgerEntry(
-            id=int(r["id"]),
-            amount_cents=int(r["amount_cents"]),
-            balance_after_cents=int(r["balance_after_cents"]),
-            kind=r["kind"],
-            order_kind=r["order_kind"],
-            order_id=None if r["order_id"] is None else int(r["order_id"]),
-            note=r["note"],
-            created_at=float(r["created_at"]),
-        )
-        for r in rows
-    ]
+    entries = [_entry(r) for r in rows]
     return LedgerPage(
         entries=entries,
-        balance_cents=int(balance),
+        balance=from_cents(int(balance)),
         older=entries[-1].id if has_older and entries else None,
         newer=entries[0].id if has_newer and entries else None,
     )

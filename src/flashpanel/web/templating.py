@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,14 +17,17 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from flashpanel.config import Settings
+from flashpanel.wallet.money import to_cents
 
 TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")
 
 
-def format_money(cents: int, symbol: str, *, signed: bool = False) -> str:
-    """``1500000`` → ``₦15,000.00``; ``signed`` puts + before credits (ledgers). Debits always show a minus sign."""
-    whole, part = divmod(abs(int(cents)), 100)
+def format_money(value: int | Decimal, symbol: str, *, signed: bool = False) -> str:
+    """An amount as customers read it: ``Decimal("15000")`` or ``1500000`` cents (an ``int`` is always
+    cents) → ``₦15,000.00``; ``signed`` puts + before credits (ledgers). Debits always show a minus sign."""
+    cents = to_cents(value) if isinstance(value, Decimal) else int(value)
+    whole, part = divmod(abs(cents), 100)
     sign = "\u2212" if cents < 0 else "+" if signed and cents > 0 else ""
     return f"{sign}{symbol}{whole:,}.{part:02d}"
 
