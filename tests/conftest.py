@@ -29,10 +29,28 @@ POSTGRES_URL = os.environ.get("FLASHPANEL_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("FLASHPANEL_TEST_REDIS_URL")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last. Playwright's sync API keeps its event loop running on the main thread for
+    as long as the session's one browser is open, and an asyncio test after it could not start its own."""
+    items.sort(key=lambda item: "browser" in item.path.parent.parts[-1:])
+
+
 def pytest_report_header() -> str:
     if POSTGRES_URL:
         return f"flashpanel backend: PostgreSQL ({POSTGRES_URL}) + Redis ({REDIS_URL})"
     return "flashpanel backend: SQLite (set FLASHPANEL_TEST_POSTGRES_URL for PostgreSQL)"
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process tests hash with Argon2id at its cheapest, so that dozens of sign-ups cost milliseconds.
+    The panel's real cost (argon2-cffi's RFC 9106 profile) runs in the browser tests' server processes
+    and is checked in tests/customers/test_passwords.py."""
+    from argon2 import PasswordHasher
+
+    from flashpanel.customers import passwords
+
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture(scope="session")

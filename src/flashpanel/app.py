@@ -6,7 +6,6 @@ from typing import Any
 
 from litestar import Litestar, Request, Response, Router, get
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from flashpanel import __version__
 from flashpanel.accounts.routes import routes as accounts_routes
@@ -21,6 +20,11 @@ from flashpanel.otp.routes import routes as otp_routes
 from flashpanel.smm.routes import routes as smm_routes
 from flashpanel.state import AppState
 from flashpanel.wallet.routes import routes as wallet_routes
+from flashpanel.web.docs import VendoredSwagger, docs_router
+from flashpanel.web.errors import for_path
+from flashpanel.web.router import web_routers
+from flashpanel.web.site import WebSite, customer_session_policy
+from flashpanel.web.templating import template_config
 from flashpanel.worker.runner import Worker
 
 
@@ -80,16 +84,26 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         path="/api/v1",
         route_handlers=[*wallet_routes, *smm_routes, *otp_routes, *accounts_routes],
     )
-    return Litestar(
-        route_handlers=[api_v1, *apiv2_routes, healthz],
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+    site = WebSite(
+        settings=settings,
+        secret=open_secret_box(settings.secret_key_file).derive_key("web"),
+        customer_sessions=customer_session_policy(settings),
+    )
+    app = Litestar(
+        route_handlers=[api_v1, *apiv2_routes, healthz, *web_routers(site)],
+        # API paths keep the JSON envelope; every other path (the web panel) gets an HTML page.
+        exception_handlers={kind: for_path(handler) for kind, handler in EXCEPTION_HANDLERS.items()},
         on_startup=[on_startup],
         on_shutdown=[stop],
         openapi_config=OpenAPIConfig(
             title="flashpanel API",
             version=__version__,
             path="/docs",
-            render_plugins=[SwaggerRenderPlugin(path="/")],
+            render_plugins=[VendoredSwagger(path="/")],
+            openapi_router=docs_router(),
         ),
+        template_config=template_config(settings),
         debug=False,
     )
+    app.state.web = site
+    return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -48,10 +49,38 @@ class Settings(BaseSettings):
     unknown_order_attention_after: int = 5
     unknown_order_attention_seconds: float = 1800.0
 
-    @field_validator("redis_url", mode="before")
+    # -- the customer web panel ------------------------------------------------------------------
+    # The panel's public address (https://panel.example): links in emails, payment callbacks, and
+    # whether cookies are Secure. Unset: the address each request was served on.
+    public_url: str | None = None
+    currency_symbol: str = "\u20a6"  # the naira sign, shown before amounts on the web pages
+    signup: Literal["open", "closed"] = "open"
+    # Shown on "Add funds" until a payment gateway is configured.
+    funding_instructions: str | None = None
+    session_idle_minutes: int = 1440  # a web session unused this long ends
+    session_max_days: int = 30  # and every web session ends this long after log-in
+    rate_limit_login_account: str = "5/minute"  # failed log-ins per account
+    rate_limit_login_ip: str = "20/minute"  # failed log-ins per client IP
+    smtp_host: str | None = None  # unset: password-reset links are written to the server log
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "flashpanel <noreply@localhost>"
+    smtp_starttls: bool = True
+
+    @field_validator("redis_url", "public_url", "smtp_host", "funding_instructions", mode="before")
     @classmethod
-    def _empty_redis_is_none(cls, value: object) -> object:
+    def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_without_trailing_slash(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
 
     @property
     def is_postgres(self) -> bool:

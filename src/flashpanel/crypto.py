@@ -16,6 +16,12 @@ class SecretBox:
     def __init__(self, key: bytes) -> None:
         self._fernet = Fernet(key)
         self._fingerprint_key = hashlib.sha256(b"flashpanel-fingerprint:" + key).digest()
+        self._key = key
+
+    def derive_key(self, purpose: str) -> bytes:
+        """A key for ``purpose`` (e.g. signing web cookies), derived from the secret key: every process
+        sharing the key file derives the same one, and no two purposes share a key."""
+        return hashlib.sha256(f"flashpanel-{purpose}:".encode() + self._key).digest()
 
     def encrypt(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode()).decode()

@@ -73,3 +73,9 @@ def test_the_logged_path_is_the_one_sent_and_never_carries_a_line_break() -> Non
     scope = {"path": "/api/v1/x\n forged line", "raw_path": b"/api/v1/x%0A%20forged%20line?key=s3cret"}
     assert request_path(scope) == "/api/v1/x%0A%20forged%20line"
     assert request_path({"path": "/api/v1/x\n forged line"}) == "/api/v1/x%0A%20forged%20line"
+
+
+def test_the_token_of_a_password_reset_link_never_reaches_the_access_log() -> None:
+    assert request_path({"path": "/reset/Abc-123_x", "raw_path": b"/reset/Abc-123_x?a=1"}) == "/reset/[redacted]"
+    assert request_path({"path": "/reset/Abc-123_x"}) == "/reset/[redacted]"
+    assert request_path({"path": "/wallet/reset/x"}) == "/wallet/reset/x"

@@ -25,14 +25,14 @@ async def test_wrong_method_is_405_envelope(client: httpx.AsyncClient, make_cust
 
 
 async def test_unexpected_error_is_a_bare_500_without_internals(settings: Settings) -> None:
-    @get("/boom")
+    @get("/api/v1/boom")
     async def boom() -> None:
         raise RuntimeError("secret internal detail")
 
     app = create_app(settings, run_worker=False)
     app.register(boom)
     async with AsyncTestClient(app=app) as client:
-        response = await client.get("/boom")
+        response = await client.get("/api/v1/boom")
     assert_error(response, 500)
     assert response.json()["error"] == "Internal server error"
     assert "secret" not in response.text and "Traceback" not in response.text

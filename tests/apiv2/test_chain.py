@@ -136,7 +136,7 @@ async def chain(v2: httpx.AsyncClient, v2_app: Litestar, parent: Parent) -> Chai
     """The child (the ``v2`` app) buys from the parent with its own key; one service on each side,
     both allowing refill and cancel."""
     parent_db = parent.state.db
-    parent_key = parent_db.write_sync(customers.create_customer, name="child panel", initial_balance=Decimal(50))
+    parent_key = parent_db.write_sync(customers.create_customer, name="child-panel", initial_balance=Decimal(50))
     parent_service = parent_db.write_sync(
         _insert_service,
         name="Followers (parent)",
@@ -272,7 +272,7 @@ async def test_a_partial_delivery_three_panels_up_refunds_the_undelivered_part_a
             category="Parent",
         )
         parent_key = parent_state.db.write_sync(
-            customers.create_customer, name="child panel", initial_balance=Decimal(50)
+            customers.create_customer, name="child-panel", initial_balance=Decimal(50)
         )
         child_provider = child.db.write_sync(
             _add_upstream,

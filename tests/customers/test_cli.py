@@ -150,3 +150,66 @@ def test_show_prints_the_balance_recent_entries_and_orders_per_line() -> None:
     assert any(line.split()[:2] == ["smm", "0"] for line in lines)
     assert any(line.split()[:2] == ["otp", "0"] for line in lines)
     assert any(line.split()[:2] == ["accounts", "0"] for line in lines)
+
+
+def test_create_follows_the_username_rule_and_stores_the_name_lower_case(db: Database) -> None:
+    code, _, err = run("users", "create", "Has Space")
+    assert code == 1 and "username must be 3 to 32 characters" in err.lower()
+    code, _, _ = run("users", "create", "Mixed.Case-1")
+    assert code == 0 and _customer(db, "mixed.case-1")["balance_cents"] == 0
+    code, _, err = run("users", "create", "MIXED.case-1")
+    assert code == 1 and "already exists" in err
+    code, out, _ = run("users", "topup", "Mixed.Case-1", "5")  # any case finds the customer
+    assert code == 0 and "5.00" in out
+
+
+def test_reset_link_prints_a_single_use_link_under_the_public_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flashpanel.config import get_settings
+
+    monkeypatch.setenv("FLASHPANEL_PUBLIC_URL", "https://panel.example/")
+    get_settings.cache_clear()
+    run("users", "create", "hugo")
+    code, out, _ = run("users", "reset-link", "hugo")
+    link = out.strip().splitlines()[-1]
+    assert code == 0 and link.startswith("https://panel.example/reset/") and len(link) > 60
+    code, _, err = run("users", "reset-link", "nobody")
+    assert code == 1 and "no customer named" in err.lower()
+
+
+def test_reset_link_without_a_public_url_says_which_address_it_used() -> None:
+    run("users", "create", "iris")
+    code, out, err = run("users", "reset-link", "iris")
+    assert code == 0 and out.strip().startswith("http://127.0.0.1:8000/reset/")
+    assert "FLASHPANEL_PUBLIC_URL is not set" in err
+
+
+def test_set_password_reads_standard_input_and_the_customer_can_log_in(db: Database, settings: Settings) -> None:
+    import asyncio
+
+    from flashpanel.api.ratelimit import RateLimits
+    from flashpanel.customers import accounts
+
+    run("users", "create", "jack")
+    code, _, err = run("users", "set-password", "jack")
+    assert code == 1 and "--password-stdin" in err
+    code, _, err = run("users", "set-password", "jack", "--password-stdin", stdin="short\n")
+    assert code == 1 and "at least 8 characters" in err
+    code, out, _ = run("users", "set-password", "jack", "--password-stdin", stdin="a long passphrase\n")
+    assert code == 0 and "password set" in out
+
+    async def log_in() -> int:
+        limits = RateLimits(settings)
+        try:
+            return await accounts.log_in(
+                db,
+                login="jack",
+                password="a long passphrase",
+                client_ip="192.0.2.1",
+                per_account=limits.login_account,
+                per_ip=limits.login_ip,
+            )
+        finally:
+            await limits.close()
+
+    customer_id = asyncio.run(log_in())
+    assert customer_id == _customer(db, "jack")["id"]

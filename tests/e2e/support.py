@@ -21,14 +21,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def spawn(settings: Settings, tmp_path: Path, log: Path, *args: str) -> subprocess.Popen[bytes]:
-    """``flashpanel ARGS...`` in ``tmp_path``, pointed at the test's backend, output into ``log``."""
+def spawn(
+    settings: Settings, tmp_path: Path, log: Path, *args: str, extra_env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """``flashpanel ARGS...`` in ``tmp_path``, pointed at the test's backend (and ``extra_env``), output
+    into ``log``."""
     env = {
         **os.environ,
         "FLASHPANEL_DATABASE_URL": settings.database_url,
         "FLASHPANEL_SECRET_KEY_FILE": str(settings.secret_key_file),
         "FLASHPANEL_DEMO_KEY_FILE": str(settings.demo_key_file),
         "FLASHPANEL_REDIS_URL": settings.redis_url or "",
+        **(extra_env or {}),
     }
     flashpanel = Path(sys.executable).with_name("flashpanel")
     with log.open("w") as out:

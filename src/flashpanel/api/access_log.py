@@ -11,11 +11,13 @@ percent-encoded), so it cannot carry a line break into the log either.
 from __future__ import annotations
 
 import logging
+import re
 from time import perf_counter
 from typing import Any
 from urllib.parse import quote
 
 ACCESS = logging.getLogger("flashpanel.access")
+_RESET_TOKEN = re.compile(r"^/reset/[^/]+")
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -60,7 +62,12 @@ class AccessLog:
 
 
 def request_path(scope: Scope) -> str:
-    """The path as sent, without the query string (ASGI servers keep the query in ``query_string``)."""
+    """The path as sent, without the query string (ASGI servers keep the query in ``query_string``), and
+    with the token of a password-reset link (``/reset/<token>``) replaced: it is a credential for an hour."""
+    return _RESET_TOKEN.sub("/reset/[redacted]", _path_as_sent(scope))
+
+
+def _path_as_sent(scope: Scope) -> str:
     raw: bytes | None = scope.get("raw_path")
     if raw is None:  # optional in ASGI: encode the decoded path again, control characters included
         return quote(scope["path"], safe="/")

@@ -130,6 +130,37 @@ class LocalWindow:
                 del self._keys[key]
 
 
+class FailureCounter:
+    """Failed attempts per key (an account, a client address) in a moving window of ``item``: counted
+    in this process, or in Redis (shared by every process) when it is configured.
+
+    ``retry_after`` says whether another attempt may be made; ``record`` counts a failure."""
+
+    def __init__(self, item: RateLimitItem, namespace: str, shared: MovingWindowRateLimiter | None) -> None:
+        self.item = item
+        self.namespace = namespace
+        self._shared = shared
+        self._local = LocalWindow(item) if shared is None else None
+
+    async def retry_after(self, key: str) -> int | None:
+        """None while ``key`` is under its limit, else the seconds until its oldest failure expires."""
+        if self._local is not None:
+            failures, reset = self._local.count(key, time.time())
+            return None if failures < self.item.amount else retry_after(reset)
+        assert self._shared is not None
+        if await self._shared.test(self.item, self.namespace, key):
+            return None
+        stats = await self._shared.get_window_stats(self.item, self.namespace, key)
+        return retry_after(math.ceil(stats.reset_time))
+
+    async def record(self, key: str) -> None:
+        if self._local is not None:
+            self._local.hit(key, time.time())
+        else:
+            assert self._shared is not None
+            await self._shared.hit(self.item, self.namespace, key)
+
+
 class RateLimits:
     def __init__(self, settings: Settings) -> None:
         self._items: dict[RateClass, RateLimitItem] = {
@@ -149,6 +180,14 @@ class RateLimits:
         if self._shared is None:
             self._local = {rate_class: LocalWindow(item) for rate_class, item in self._items.items()}
         self._local_auth_failures = LocalWindow(self._auth_failures)
+        # Web log-ins: failed attempts per account and per client address.
+        self.login_account = self.failure_counter(settings.rate_limit_login_account, "login-account")
+        self.login_ip = self.failure_counter(settings.rate_limit_login_ip, "login-ip")
+
+    def failure_counter(self, limit: str, namespace: str) -> FailureCounter:
+        """A counter of failures at most ``limit`` (``limits`` syntax, e.g. ``5/minute``) per key, kept
+        where this process keeps its rate limits. ``namespace`` keeps its keys apart from others'."""
+        return FailureCounter(parse(limit), namespace, self._shared)
 
     async def hit(self, rate_class: RateClass, key_digest: str) -> tuple[bool, RateHeaders]:
         """Count one request against the key's budget for this class: (allowed, headers to send)."""

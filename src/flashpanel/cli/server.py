@@ -64,6 +64,7 @@ def serve(
         get_settings.cache_clear()
         key = seed_demo()
         typer.echo(f"flashpanel is serving on http://{host}:{port}/api/v1  (docs: http://{host}:{port}/docs)")
+        typer.echo(f"customer web panel: http://{host}:{port}/  (sign up there, or log in as a customer)")
         typer.echo(f"demo API key: {key}")
         typer.echo(f'try: curl "http://{host}:{port}/api/v1/balance?key={key}"')
     if no_worker:

@@ -1,20 +1,23 @@
 from __future__ import annotations
 
+import asyncio
+import sys
 from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 
-from flashpanel.cli.common import amount, fail, read, table, write
+from flashpanel.cli.common import amount, database, fail, read, table, write
 from flashpanel.config import get_settings
-from flashpanel.customers import overview, service
+from flashpanel.customers import accounts, overview, service
+from flashpanel.errors import FlashpanelError
 
 app = typer.Typer(help="Customers (API users) and their wallets.", no_args_is_help=True)
 
 
 @app.command("create")
 def create(
-    name: str,
+    name: Annotated[str, typer.Argument(help="Username: 3-32 of a-z 0-9 _ . - (stored lower case)")],
     balance: Annotated[str, typer.Option(help="Opening balance, e.g. 15000 or 15000.00")] = "0",
 ) -> None:
     """Create a customer. The new API key is printed once, alone on the last line."""
@@ -131,3 +134,34 @@ def rotate_key(name: str) -> None:
     key = write(service.rotate_key, name=name)
     typer.echo(f"new key for {name!r}; the old key no longer works")
     typer.echo(key)
+
+
+@app.command("reset-link")
+def reset_link(name: str) -> None:
+    """Print a password-reset link for the customer (single use, valid for an hour), to send them."""
+    customer_id = read(service.customer_id_by_name, name=name)
+    token = write(accounts.issue_reset_token, customer_id=customer_id)
+    public_url = get_settings().public_url
+    if public_url is None:
+        public_url = "http://127.0.0.1:8000"
+        typer.echo(f"note: FLASHPANEL_PUBLIC_URL is not set; the link uses {public_url}", err=True)
+    typer.echo(accounts.reset_link(public_url, token))
+
+
+@app.command("set-password")
+def set_password(
+    name: str,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input (required)")
+    ] = False,
+) -> None:
+    """Set a customer's web password; every web session of theirs ends."""
+    if not password_stdin:
+        fail("give the password on standard input with --password-stdin (never on the command line)")
+    password = sys.stdin.readline().rstrip("\r\n")
+    with database() as db:
+        try:
+            asyncio.run(accounts.set_password_for(db, name=name, password=password))
+        except FlashpanelError as exc:
+            fail(exc.message)
+    typer.echo(f"{name}: password set; their web sessions have ended")

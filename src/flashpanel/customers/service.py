@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from flashpanel.customers.keys import key_digest, new_api_key
-from flashpanel.db.runner import Conn, now
+from flashpanel.customers.keys import KEY_PREFIX_LENGTH, key_digest, new_api_key
+from flashpanel.customers.names import normalise_email, normalise_username
+from flashpanel.db.runner import Conn, is_unique_violation, now
 from flashpanel.errors import InsufficientBalance, InvalidApiKey, NotFound, RuleViolation
 from flashpanel.wallet import ledger
 from flashpanel.wallet.money import MAX_AMOUNT_CENTS, format_cents, from_cents, quantize, to_cents
@@ -31,23 +32,41 @@ def authenticate(conn: Conn, *, key_digest: str) -> int:
     return int(row["id"])
 
 
-def create_customer(conn: Conn, *, name: str, initial_balance: Decimal = Decimal(0)) -> str:
-    """Create a customer and return their new API key (the only time it exists in clear)."""
-    name = name.strip()
-    if not name:
-        raise RuleViolation("Customer name must not be empty")
+def create_customer(
+    conn: Conn,
+    *,
+    name: str,
+    initial_balance: Decimal = Decimal(0),
+    email: str | None = None,
+    password_hash: str | None = None,
+) -> str:
+    """Create a customer and return their new API key (the only time it exists in clear).
+
+    The one way a customer comes to exist: ``flashpanel users create`` and the web sign-up both call
+    it. The name follows the username rule (stored lower case, unique ignoring case); ``email`` and
+    ``password_hash`` are what the web sign-up adds."""
+    name = normalise_username(name)
+    email = normalise_email(email) if email is not None else None
     if initial_balance < 0:
         raise RuleViolation("Initial balance must not be negative")
     if to_cents(initial_balance) > MAX_AMOUNT_CENTS:
         raise RuleViolation(f"Initial balance must not exceed the largest amount, {format_cents(MAX_AMOUNT_CENTS)}")
-    if conn.one("SELECT 1 FROM customers WHERE name = ?", (name,)) is not None:
-        raise RuleViolation(f"Customer {name!r} already exists")
+    if conn.one("SELECT 1 FROM customers WHERE lower(name) = ?", (name,)) is not None:
+        raise RuleViolation(f"Username {name!r} already exists")
+    if email is not None and conn.one("SELECT 1 FROM customers WHERE email = ?", (email,)) is not None:
+        raise RuleViolation("That email address belongs to another account")
     key = new_api_key()
-    row = conn.one(
-        "INSERT INTO customers (name, api_key_digest, balance_cents, active, created_at) "
-        "VALUES (?, ?, 0, ?, ?) RETURNING id",
-        (name, key_digest(key), True, now()),
-    )
+    created = now()
+    try:
+        row = conn.one(
+            "INSERT INTO customers (name, api_key_digest, balance_cents, active, created_at, email, password_hash, "
+            "api_key_prefix, api_key_created_at) VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (name, key_digest(key), True, created, email, password_hash, key[:KEY_PREFIX_LENGTH], created),
+        )
+    except Exception as exc:
+        if is_unique_violation(exc):  # a concurrent sign-up took the name or email first (PostgreSQL)
+            raise RuleViolation(f"Username {name!r} or that email address is already taken") from None
+        raise
     assert row is not None
     if initial_balance > 0:
         ledger.move_money(
@@ -61,7 +80,13 @@ def create_customer(conn: Conn, *, name: str, initial_balance: Decimal = Decimal
 
 
 def customer_id_by_name(conn: Conn, *, name: str) -> int:
-    row = conn.one("SELECT id FROM customers WHERE name = ?", (name,))
+    """The id of the customer with this name, or :class:`NotFound`. Names are stored lower case, so the
+    lower-case form is looked up too (on the unique index); the exact spelling wins for a name stored
+    before the username rule existed."""
+    typed = name.strip()
+    row = conn.one(
+        "SELECT id FROM customers WHERE name IN (?, ?) ORDER BY name = ? DESC LIMIT 1", (typed, typed.lower(), typed)
+    )
     if row is None:
         raise NotFound(f"No customer named {name!r}")
     return int(row["id"])
@@ -119,7 +144,10 @@ def rotate_key(conn: Conn, *, name: str) -> str:
     """Give the customer a new key; the old one stops working when this commits."""
     customer_id = customer_id_by_name(conn, name=name)
     key = new_api_key()
-    conn.execute("UPDATE customers SET api_key_digest = ? WHERE id = ?", (key_digest(key), customer_id))
+    conn.execute(
+        "UPDATE customers SET api_key_digest = ?, api_key_prefix = ?, api_key_created_at = ? WHERE id = ?",
+        (key_digest(key), key[:KEY_PREFIX_LENGTH], now(), customer_id),
+    )
     return key
 
 

@@ -92,6 +92,13 @@ def _to_pyformat(sql: str) -> str:
     return converted
 
 
+def is_unique_violation(exc: BaseException) -> bool:
+    """Whether a driver error is a unique-constraint violation (sqlite3 or psycopg)."""
+    if isinstance(exc, sqlite3.IntegrityError):
+        return "UNIQUE" in str(exc)
+    return type(exc).__name__ == "UniqueViolation"
+
+
 def now() -> float:
     """Timestamps are stored as UTC epoch seconds (a float) on both dialects."""
     return time.time()

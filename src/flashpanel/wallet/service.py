@@ -1,12 +1,14 @@
-"""Wallet reads: the balance for the API, ledger entries for the operator."""
+"""Wallet reads: the balance for the API, ledger entries for the operator and the web panel."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from flashpanel.db.runner import Conn
-from flashpanel.errors import InvalidApiKey
+from flashpanel.errors import InvalidApiKey, NotFound
 from flashpanel.wallet.money import from_cents
 
 
@@ -31,23 +33,72 @@ class LedgerEntry:
     note: str | None
 
 
+_ENTRY_COLUMNS = "id, created_at, kind, amount_cents, balance_after_cents, order_kind, order_id, note"
+
+
+def _entry(row: Mapping[str, Any]) -> LedgerEntry:
+    return LedgerEntry(
+        id=int(row["id"]),
+        created_at=float(row["created_at"]),
+        kind=row["kind"],
+        amount=from_cents(int(row["amount_cents"])),
+        balance_after=from_cents(int(row["balance_after_cents"])),
+        order_kind=row["order_kind"],
+        order_id=None if row["order_id"] is None else int(row["order_id"]),
+        note=row["note"],
+    )
+
+
 def recent_entries(conn: Conn, *, customer_id: int, limit: int) -> list[LedgerEntry]:
     """The customer's newest ledger entries, newest first (a range on the (customer_id, id) index)."""
     rows = conn.all(
-        "SELECT id, created_at, kind, amount_cents, balance_after_cents, order_kind, order_id, note "
-        "FROM ledger_entries WHERE customer_id = ? ORDER BY id DESC LIMIT ?",
+        f"SELECT {_ENTRY_COLUMNS} FROM ledger_entries WHERE customer_id = ? ORDER BY id DESC LIMIT ?",
         (customer_id, limit),
     )
-    return [
-        LedgerEntry(
-            id=int(r["id"]),
-            created_at=float(r["created_at"]),
-            kind=r["kind"],
-            amount=from_cents(int(r["amount_cents"])),
-            balance_after=from_cents(int(r["balance_after_cents"])),
-            order_kind=r["order_kind"],
-            order_id=None if r["order_id"] is None else int(r["order_id"]),
-            note=r["note"],
+    return [_entry(r) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerPage:
+    """Entries newest first; ``older``/``newer`` are the cursors of the neighbouring pages (None at an end)."""
+
+    entries: list[LedgerEntry]
+    balance: Decimal
+    older: int | None
+    newer: int | None
+
+
+def ledger_page(
+    conn: Conn, *, customer_id: int, before: int | None = None, after: int | None = None, per_page: int = 20
+) -> LedgerPage:
+    """One page of the customer's ledger, newest first: the newest entries, those older than entry
+    ``before``, or those just newer than entry ``after``. Pages are ranges on the (customer_id, id)
+    index, so a page costs the same however long the ledger grows (SQLite reads run on the event loop)."""
+    balance = conn.scalar("SELECT balance_cents FROM customers WHERE id = ?", (customer_id,))
+    if balance is None:
+        raise NotFound("Customer not found")
+    if after is not None:
+        rows = conn.all(
+            f"SELECT {_ENTRY_COLUMNS} FROM ledger_entries WHERE customer_id = ? AND id > ? ORDER BY id LIMIT ?",
+            (customer_id, after, per_page + 1),
         )
-        for r in rows
-    ]
+        has_newer = len(rows) > per_page
+        rows = list(reversed(rows[:per_page]))
+        has_older = True
+    else:
+        bound = " AND id < ?" if before is not None else ""
+        params: tuple[int, ...] = (customer_id, before) if before is not None else (customer_id,)
+        rows = conn.all(
+            f"SELECT {_ENTRY_COLUMNS} FROM ledger_entries WHERE customer_id = ?{bound} ORDER BY id DESC LIMIT ?",
+            (*params, per_page + 1),
+        )
+        has_older = len(rows) > per_page
+        rows = rows[:per_page]
+        has_newer = before is not None
+    entries = [_entry(r) for r in rows]
+    return LedgerPage(
+        entries=entries,
+        balance=from_cents(int(balance)),
+        older=entries[-1].id if has_older and entries else None,
+        newer=entries[0].id if has_newer and entries else None,
+    )

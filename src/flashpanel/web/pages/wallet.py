@@ -1,0 +1,36 @@
+"""The wallet: balance and ledger, and the "Add funds" entry point (filled in by the payments pages)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get
+from litestar.params import FromQuery
+
+from flashpanel.api.context import app_state
+from flashpanel.wallet.service import ledger_page
+from flashpanel.web.auth import CurrentViewer
+from flashpanel.web.render import is_htmx, render
+from flashpanel.web.site import site_of
+
+
+@get("/wallet")
+async def wallet_page(
+    request: Request[Any, Any, Any],
+    viewer: CurrentViewer,
+    before: FromQuery[int | None] = None,
+    after: FromQuery[int | None] = None,
+) -> Response[Any]:
+    ledger = await app_state(request).db.read(
+        ledger_page, customer_id=viewer.customer.id, before=before, after=after
+    )
+    template = "_ledger.html" if is_htmx(request) else "wallet.html"
+    return render(request, template, ledger=ledger)
+
+
+@get("/wallet/add")
+async def add_funds_page(request: Request[Any, Any, Any], viewer: CurrentViewer) -> Response[Any]:
+    return render(request, "add_funds.html", instructions=site_of(request).settings.funding_instructions)
+
+
+routes = [wallet_page, add_funds_page]

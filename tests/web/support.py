@@ -1,0 +1,62 @@
+"""Driving the web pages over HTTP (no browser): the CSRF token, sign-up and log-in as forms post them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+
+from flashpanel.app import create_app, start, stop
+from flashpanel.config import Settings
+
+PASSWORD = "correct horse battery"
+_KEY = re.compile(r'id="api-key" class="mono" type="text" value="([^"]+)"')
+
+
+async def csrf_token(client: httpx.AsyncClient, page: str = "/login") -> str:
+    """The token the panel's forms carry: the page sets the CSRF cookie and repeats it in the form."""
+    response = await client.get(page)
+    match = re.search(r'name="_csrf_token" value="([^"]+)"', response.text)
+    assert match, response.text
+    return match.group(1)
+
+
+async def post_form(
+    client: httpx.AsyncClient, path: str, fields: dict[str, str], *, page: str = "/login"
+) -> httpx.Response:
+    return await client.post(path, data={"_csrf_token": await csrf_token(client, page), **fields})
+
+
+async def sign_up(client: httpx.AsyncClient, name: str, *, password: str = PASSWORD) -> str:
+    """Sign up through the form; returns the API key the page shows. The client is then logged in."""
+    response = await post_form(
+        client,
+        "/signup",
+        {"username": name, "email": f"{name}@example.com", "password": password, "confirm_password": password},
+        page="/signup",
+    )
+    assert response.status_code == 201, response.text
+    match = _KEY.search(response.text)
+    assert match, response.text
+    return match.group(1)
+
+
+async def log_in(client: httpx.AsyncClient, login: str, password: str = PASSWORD) -> httpx.Response:
+    return await post_form(client, "/login", {"login": login, "password": password})
+
+
+@asynccontextmanager
+async def panel_client(
+    settings: Settings, *, base_url: str = "http://testserver", **changes: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of an app built with ``settings`` changed by ``changes`` (e.g. ``signup="closed"``)."""
+    app = create_app(settings.model_copy(update=changes), run_worker=False)
+    start(app, settings.model_copy(update=changes), run_worker=False)
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url) as client:
+            yield client
+    finally:
+        await stop(app)
