@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Litestar, Request, Response, Router, get
+from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 
@@ -28,6 +29,13 @@ from flashpanel.worker.runner import Worker
 @get("/healthz", include_in_schema=False)
 async def healthz(request: Request[Any, Any, Any]) -> Response[bytes]:
     return Response(b'{"status":"ok"}', media_type="application/json")
+
+
+def _not_found_as_the_envelope(response: Response[Any]) -> Response[Any]:
+    """Litestar answers an unknown path under /docs with an HTML page: answer it as any unknown path."""
+    if response.status_code == 404:
+        raise NotFoundException()
+    return response
 
 
 @get("/metrics", include_in_schema=False)
@@ -90,6 +98,9 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
             version=__version__,
             path="/docs",
             render_plugins=[SwaggerRenderPlugin(path="/")],
+            openapi_router=Router(
+                "/docs", route_handlers=[], include_in_schema=False, after_request=_not_found_as_the_envelope
+            ),
         ),
         debug=False,
     )
