@@ -93,6 +93,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         on_startup=[on_startup],
         on_shutdown=[stop],
+        # Litestar refuses a longer body with 413 when a handler reads it (api/params.py words the answer).
+        request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="flashpanel API",
             version=__version__,

@@ -28,7 +28,11 @@ def services(db: Database) -> list[dict[str, object]]:
 
 def place(db: Database, key: str, service_id: int, quantity: int = 1000) -> int:
     placed = db.write_sync(
-        service.place_order, key_digest=key_digest(key), service=service_id, link="https://e.com/x", quantity=quantity
+        service.place_order,
+        key_digest=key_digest(key),
+        service_id=service_id,
+        link="https://e.com/x",
+        quantity=quantity,
     )
     return int(placed["order_id"])
 
