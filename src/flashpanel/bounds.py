@@ -81,6 +81,8 @@ def read_integer(text: str) -> int | None:
     """The integer ``text`` spells, or None when it is not one. A number with more digits than signed 64
     bits can hold comes back as the nearest value just past them (``INT64_MAX + 1`` or ``INT64_MIN - 1``),
     so bounds checks refuse it without the cost of converting thousands of digits."""
+    if len(text) <= _MAX_DIGITS and text.isdigit() and text.isascii():  # the common case: plain digits
+        return int(text)
     text = text.strip()
     digits = text[1:] if text[:1] in ("+", "-") else text
     if not (digits.isascii() and digits.isdigit()):

@@ -110,3 +110,14 @@ async def test_a_huge_id_inside_a_v2_id_list_is_an_unknown_id(
         response = await client.post("/api/v2", params={"key": key}, json={"action": "status", "orders": orders})
         assert response.status_code == 200, response.text
         assert response.json() == {huge: {"error": "Incorrect order ID"}, "1": {"error": "Incorrect order ID"}}
+
+
+@pytest.mark.parametrize(("endpoint", "name"), _cases(V1), ids=lambda c: c.name if isinstance(c, Endpoint) else c)
+async def test_a_bad_parameter_with_an_unknown_key_is_answered_401_first(
+    client: httpx.AsyncClient, shop: Shop, endpoint: Endpoint, name: str
+) -> None:
+    """The key is checked before the parameters on every endpoint, as docs/api.md orders the checks."""
+    response = await _send(client, endpoint, endpoint.valid(shop), "not-a-key", "query", name, "--5")
+    assert response.status_code == 401, response.text
+    assert response.json() == {"success": False, "error": "Invalid API key"}
+    assert "X-RateLimit-Limit" not in response.headers
