@@ -10,19 +10,19 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from flashpanel import __version__
-from flashpanel.accounts.routes import routes as accounts_routes
 from flashpanel.api import logging as api_logging
 from flashpanel.api.errors import EXCEPTION_HANDLERS
 from flashpanel.api.ratelimit import RateLimits
+from flashpanel.api.v1 import accounts as accounts_v1
+from flashpanel.api.v1 import otp as otp_v1
+from flashpanel.api.v1 import smm as smm_v1
+from flashpanel.api.v1 import wallet as wallet_v1
 from flashpanel.apiv2.routes import routes as apiv2_routes
 from flashpanel.config import Settings, get_settings
 from flashpanel.crypto import open_secret_box
 from flashpanel.db.runner import open_database
 from flashpanel.metrics import render as render_metrics
-from flashpanel.otp.routes import routes as otp_routes
-from flashpanel.smm.routes import routes as smm_routes
 from flashpanel.state import AppState
-from flashpanel.wallet.routes import routes as wallet_routes
 from flashpanel.worker.runner import Worker
 
 
@@ -86,7 +86,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
 
     api_v1 = Router(
         path="/api/v1",
-        route_handlers=[*wallet_routes, *smm_routes, *otp_routes, *accounts_routes],
+        route_handlers=[*wallet_v1.routes, *smm_v1.routes, *otp_v1.routes, *accounts_v1.routes],
     )
     return Litestar(
         route_handlers=[api_v1, *apiv2_routes, healthz, metrics],

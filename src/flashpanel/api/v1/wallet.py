@@ -1,3 +1,5 @@
+"""The wallet endpoint: the caller's balance, read with its key check in one statement (D19)."""
+
 from __future__ import annotations
 
 from typing import Any
