@@ -3,7 +3,8 @@
     .venv/bin/python bench/queries.py            # 1k and 1M orders, 200k stock, fresh SQLite file
 
 The statements below are copied from ``smm/service.py::order_history`` and ``accounts/stock.py::
-unsold_count`` (current) next to the proposed replacements, run on a database loaded by ``seed.py``;
+unsold_count`` as they were (``has_unsold`` replaced the count since) next to the proposed replacements,
+run on a database loaded by ``seed.py``;
 the proposed ``customer_seq`` column is added to the scratch copy only, to measure it.
 """
 

@@ -584,6 +584,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (database, server logs)")
     parser.add_argument(
+        "--access-log", action="store_true", help="flashpanel writes its access log (default: off, like the ceiling)"
+    )
+    parser.add_argument(
         "--profile",
         action="store_true",
         help="record py-spy (PATH or /tmp/pyspy/bin) on flashpanel during each scenario's first "
@@ -624,6 +627,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "FLASHPANEL_DEMO_KEY_FILE": str(tmp / "demo.key"),
             "FLASHPANEL_RUN_WORKER": "false",
             "FLASHPANEL_REDIS_URL": "",
+            "FLASHPANEL_SIMULATORS": "true",  # the seeded catalog is the built-in simulator's (bench/seed.py)
         }
         for name in ("BALANCE", "LIST", "ORDERS", "STATUS", "AUTH_FAILURES"):
             env[f"FLASHPANEL_RATE_LIMIT_{name}"] = args.rate_limit
@@ -674,7 +678,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 str(free_port()),
                 "--workers",
                 str(workers),
-                "--no-access-log",
+                *([] if args.access_log else ["--no-access-log"]),
             ],
             env,
             tmp,

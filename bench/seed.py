@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+SIMULATOR_PROVIDER_ID = 1
 SERVICE_ID = 1
 SERVICE_RATE_CENTS = 50_000  # 500.00 per 1000
 ORDER_QUANTITY = 100  # so one order costs exactly 50.00
@@ -102,6 +103,7 @@ class Loader:
         if self.is_postgres:
             with self.raw.cursor() as cur:
                 for table in (
+                    "providers",
                     "customers",
                     "smm_services",
                     "smm_orders",
@@ -134,6 +136,12 @@ def seed(url: str, plan: Plan, *, secret_key_file: Path) -> Seeded:
     db = Loader(url)
     t0 = time.time() - 86_400
 
+    # The services are the built-in simulator's: the bench runs with FLASHPANEL_SIMULATORS=true.
+    db.insert(
+        "providers",
+        ("id", "name", "kind", "exchange_rate", "active", "created_at"),
+        [(SIMULATOR_PROVIDER_ID, "simulator", "simulator", "1", True, t0)],
+    )
     db.insert(
         "smm_services",
         (
@@ -146,6 +154,7 @@ def seed(url: str, plan: Plan, *, secret_key_file: Path) -> Seeded:
             "max_quantity",
             "description",
             "active",
+            "provider_id",
             "refill",
             "cancel",
             "dripfeed",
@@ -162,6 +171,7 @@ def seed(url: str, plan: Plan, *, secret_key_file: Path) -> Seeded:
                 100_000,
                 "benchmark service",
                 True,
+                SIMULATOR_PROVIDER_ID,
                 False,
                 False,
                 False,

@@ -25,11 +25,11 @@ def assert_error(response: Any, status: int, contains: str | None = None) -> Non
         assert contains.lower() in body["error"].lower(), body["error"]
 
 
-def run_cli(*args: str) -> tuple[int, str, str]:
-    """Run ``flashpanel ARGS...`` in-process: (exit code, stdout, stderr)."""
+def run_cli(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    """Run ``flashpanel ARGS...`` in-process, with ``stdin`` as its standard input: (exit code, stdout, stderr)."""
     from typer.testing import CliRunner
 
     from flashpanel.cli import app
 
-    result = CliRunner().invoke(app, list(args))
+    result = CliRunner().invoke(app, list(args), input=stdin)
     return result.exit_code, result.stdout, result.stderr

@@ -10,7 +10,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from flashpanel import __version__
-from flashpanel.api import logging as api_logging
+from flashpanel.api.access_log import AccessLog
 from flashpanel.api.errors import EXCEPTION_HANDLERS
 from flashpanel.api.ratelimit import RateLimits
 from flashpanel.api.v1 import accounts as accounts_v1
@@ -21,7 +21,6 @@ from flashpanel.apiv2.routes import routes as apiv2_routes
 from flashpanel.config import Settings, get_settings
 from flashpanel.crypto import open_secret_box
 from flashpanel.db.runner import open_database
-from flashpanel.metrics import render as render_metrics
 from flashpanel.state import AppState
 from flashpanel.worker.runner import Worker
 
@@ -36,12 +35,6 @@ def _not_found_as_the_envelope(response: Response[Any]) -> Response[Any]:
     if response.status_code == 404:
         raise NotFoundException()
     return response
-
-
-@get("/metrics", include_in_schema=False)
-async def metrics() -> Response[bytes]:
-    body, content_type = render_metrics()
-    return Response(body, media_type=content_type)
 
 
 def build_state(settings: Settings) -> AppState:
@@ -74,12 +67,19 @@ async def stop(app: Litestar) -> None:
         state.db.close()
 
 
+def create_served_app() -> Any:
+    """What ``flashpanel serve`` runs (uvicorn's factory): the app behind flashpanel's own access log,
+    unless ``FLASHPANEL_ACCESS_LOG`` is false (``serve --no-access-log``)."""
+    settings = get_settings()
+    app = create_app(settings)
+    return AccessLog(app) if settings.access_log else app
+
+
 def create_app(settings: Settings | None = None, *, run_worker: bool | None = None) -> Litestar:
     """Build the app. The database must already be migrated (``flashpanel serve`` does it)."""
     settings = settings or get_settings()
     if run_worker is None:
         run_worker = settings.run_worker
-    api_logging.install()
 
     def on_startup(app: Litestar) -> None:
         start(app, settings, run_worker=bool(run_worker))
@@ -89,7 +89,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         route_handlers=[*wallet_v1.routes, *smm_v1.routes, *otp_v1.routes, *accounts_v1.routes],
     )
     return Litestar(
-        route_handlers=[api_v1, *apiv2_routes, healthz, metrics],
+        route_handlers=[api_v1, *apiv2_routes, healthz],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         on_startup=[on_startup],
         on_shutdown=[stop],

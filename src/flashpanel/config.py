@@ -32,15 +32,24 @@ class Settings(BaseSettings):
 
     # Run the background loops (submission, status sync, expiry) inside the API process.
     run_worker: bool = True
+    # One access line per request (method, path without its query string, status, time); see api/access_log.py.
+    access_log: bool = True
 
     # Connections (PostgreSQL) or reader threads (SQLite) serving units of work.
     db_pool_size: int = 8
 
     otp_ttl_seconds: int = 1200
+    # The built-in simulators sell fake goods: services bound to them are listed and sold only while this
+    # is on (`serve --demo` turns it on for its process). Off by default, so a live panel never sells them.
+    simulators: bool = False
     simulator_smm_seconds: float = 60.0
     simulator_sms_delay_seconds: float = 20.0
     # How often the in-process background loops wake up.
     worker_interval_seconds: float = 1.0
+    # An SMM order its upstream keeps calling unknown is flagged for the operator after this many such
+    # answers in a row spanning at least this long; no money moves (the operator decides).
+    unknown_order_attention_after: int = 5
+    unknown_order_attention_seconds: float = 1800.0
 
     @field_validator("redis_url", mode="before")
     @classmethod

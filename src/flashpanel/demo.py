@@ -1,8 +1,13 @@
-"""Demo data: a neutral, fictional catalog and a demo customer, so a fresh install can sell at once."""
+"""Demo data: a neutral, fictional catalog and a demo customer, so a fresh install can try every line.
+
+The demo catalog is bound to the built-in simulators, which sell only while ``FLASHPANEL_SIMULATORS`` is on
+(``serve --demo`` turns it on). :func:`remove` takes it all away again before going live.
+"""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,6 +17,7 @@ from flashpanel.customers import service as customers
 from flashpanel.db.runner import Conn
 from flashpanel.otp import demo as otp_demo
 from flashpanel.smm import demo as smm_demo
+from flashpanel.wallet import ledger
 
 DEMO_CUSTOMER = "demo"
 DEMO_BALANCE = Decimal("15000.00")
@@ -39,3 +45,57 @@ def ensure_demo_customer(conn: Conn, *, key_file: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(key + "\n")
     return key
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """What :func:`remove` did. Items an order refers to are disabled rather than deleted, so that
+    every order keeps its history."""
+
+    customer: str  # "deleted", "disabled" or "absent"
+    smm_deleted: int
+    smm_disabled: int
+    otp_deleted: int
+    otp_disabled: int
+    accounts_deleted: int
+    accounts_disabled: int
+
+
+def _order_count(conn: Conn, customer_id: int) -> int:
+    return sum(
+        int(conn.scalar(f"SELECT COUNT(*) FROM {table} WHERE customer_id = ?", (customer_id,)))
+        for table in ("smm_orders", "otp_orders", "account_orders")
+    )
+
+
+def remove_demo_customer(conn: Conn) -> str:
+    """Delete the demo customer (with its ledger entries) when it never ordered. Otherwise disable it
+    and take its remaining demo money back with one ``adjustment`` entry, so that its orders and its
+    ledger stay whole and re-enabling it gives nothing to spend. Returns what was done."""
+    row = conn.one("SELECT id, balance_cents FROM customers WHERE name = ?", (DEMO_CUSTOMER,))
+    if row is None:
+        return "absent"
+    customer_id = int(row["id"])
+    if _order_count(conn, customer_id) == 0:
+        conn.execute("DELETE FROM ledger_entries WHERE customer_id = ?", (customer_id,))
+        conn.execute("DELETE FROM customers WHERE id = ?", (customer_id,))
+        return "deleted"
+    customers.set_active(conn, name=DEMO_CUSTOMER, active=False)
+    if int(row["balance_cents"]) > 0:
+        ledger.move_money(
+            conn,
+            customer_id=customer_id,
+            amount_cents=-int(row["balance_cents"]),
+            kind="adjustment",
+            note="demo removed: demo money taken back",
+        )
+    return "disabled"
+
+
+def remove(conn: Conn) -> Removal:
+    """Remove the demo customer and the demo catalog of every line, in one unit of work."""
+    customer = remove_demo_customer(conn)
+    smm = smm_demo.remove(conn)
+    otp = otp_demo.remove(conn)
+    accounts = accounts_demo.remove(conn)
+    return Removal(customer, *smm, *otp, *accounts)

@@ -30,11 +30,6 @@ class NotFound(FlashpanelError):
     message = "Not found"
 
 
-class MethodNotAllowed(FlashpanelError):
-    status_code = 405
-    message = "Method not allowed"
-
-
 class PayloadTooLarge(FlashpanelError):
     """A request body longer than ``FLASHPANEL_MAX_BODY_BYTES``."""
 

@@ -6,6 +6,7 @@ import asyncio
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 import pytest
@@ -104,21 +105,33 @@ def test_purchases_racing_on_separate_connections_never_share_or_oversell(
     _assert_books_balance(db, keys, Counter(key for key, _ in won), shop.product_id)
 
 
-def test_a_short_claim_after_a_passing_stock_count_rolls_the_whole_purchase_back(
+def test_a_short_claim_after_a_passing_stock_check_rolls_the_whole_purchase_back(
     db: Database,
     secrets: SecretBox,
     make_customer: Callable[..., str],
     stocked: Callable[..., Stocked],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The race the pre-count cannot see: another buyer took items between the count and the claim."""
+    """The race the pre-check cannot see: another buyer took items between the check and the claim. The
+    check is made to pass for 3 items of 2, so the claim itself comes up short and must undo the order
+    row it followed and the items it did mark sold."""
     shop = stocked(items=2, price="1")
     key = make_customer(balance="10")
-    monkeypatch.setattr(stock, "unsold_count", lambda conn, *, product_id: 99)
+    claimed: list[int] = []
+    real_claim = stock.claim
+
+    def short_claim(conn: Conn, **kwargs: Any) -> list[str]:
+        tokens = real_claim(conn, **kwargs)
+        claimed.append(len(tokens))
+        return tokens
+
+    monkeypatch.setattr(stock, "has_unsold", lambda conn, *, product_id, quantity: True)
+    monkeypatch.setattr(stock, "claim", short_claim)
     with pytest.raises(FlashpanelError, match="Insufficient stock"):
         db.write_sync(
             service.purchase, key_digest=key_digest(key), product_id=shop.product_id, quantity=3, secrets=secrets
         )
+    assert claimed == [2]  # the claim ran, marked both items sold, and came up one short
     counts = db.read_sync(
         lambda c: (
             c.scalar("SELECT COUNT(*) FROM account_orders"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import httpx
+import pytest
 from litestar import get
 from litestar.testing import AsyncTestClient
 
@@ -49,8 +50,7 @@ async def test_openapi_docs_are_served(client: httpx.AsyncClient) -> None:
     assert "/api/v1/balance" in schema["paths"]
 
 
-async def test_prometheus_metrics_are_served(client: httpx.AsyncClient, make_customer: Callable[..., str]) -> None:
-    make_customer(balance="12.34")  # a top-up ledger entry
-    response = await client.get("/metrics")
-    assert response.status_code == 200
-    assert 'flashpanel_ledger_entries_total{kind="topup"}' in response.text
+@pytest.mark.parametrize("path", ["/metrics", "/metrics/"])
+async def test_metrics_are_not_served_on_the_api_port(client: httpx.AsyncClient, path: str) -> None:
+    # Metrics have their own listener (`serve --metrics-port`): a proxy rule cannot miss a spelling.
+    assert_error(await client.get(path), 404, "not found")

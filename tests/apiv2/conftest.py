@@ -17,15 +17,22 @@ from flashpanel.config import Settings
 from flashpanel.db.runner import Conn, Database, now
 from flashpanel.providers import registry
 from flashpanel.providers.base import ProviderError, SmmProgress, SmmStatus, SmmSubmission
+from flashpanel.providers.sale import simulator_id
 from flashpanel.state import AppState
 from tests.conftest import REDIS_URL
 
 
 @pytest.fixture
 def v2_settings(settings: Settings) -> Settings:
-    # Tests place many orders; the limits themselves are /api/v1's and tested there (and once here).
+    # Tests place many orders; the limits themselves are /api/v1's and tested there (and once here). The
+    # services of `add_service` are the built-in simulator's unless a test binds them elsewhere: simulators on.
     return settings.model_copy(
-        update={"rate_limit_orders": "1000/minute", "rate_limit_status": "1000/minute", "simulator_smm_seconds": 0}
+        update={
+            "rate_limit_orders": "1000/minute",
+            "rate_limit_status": "1000/minute",
+            "simulator_smm_seconds": 0,
+            "simulators": True,
+        }
     )
 
 
@@ -89,6 +96,7 @@ def _insert_service(
     upstream_service: str | None,
     category: str,
 ) -> int:
+    provider_id = simulator_id(conn) if provider_id is None else provider_id
     row = conn.one(
         "INSERT INTO smm_services (name, category, type, rate_cents, min_quantity, max_quantity, description, active, "
         "provider_id, upstream_service, refill, cancel, dripfeed, created_at) "
@@ -109,7 +117,8 @@ def add_provider(db: Database) -> Callable[..., int]:
 
 @pytest.fixture
 def add_service(db: Database) -> Callable[..., int]:
-    """``add_service(rate_cents=50000, refill=True)``: an active service; rate per 1000 in cents."""
+    """``add_service(rate_cents=50000, refill=True)``: an active service; rate per 1000 in cents. Without
+    ``provider_id`` it is bound to the built-in simulator."""
     counter = iter(range(1, 1_000_000))
 
     def add(

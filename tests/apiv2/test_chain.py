@@ -87,7 +87,8 @@ async def parent(parent_template: str, tmp_path: Path) -> AsyncIterator[Parent]:
         secret_key_file=tmp_path / "parent-secret.key",
         demo_key_file=tmp_path / "parent-demo.key",
         run_worker=False,
-        simulator_smm_seconds=0,  # the parent's simulator finishes an order at its first status check
+        simulators=True,  # the parent sells through its built-in simulator...
+        simulator_smm_seconds=0,  # ...which finishes an order at its first status check
         rate_limit_orders="1000/minute",
         rate_limit_status="1000/minute",
     )

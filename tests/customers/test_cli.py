@@ -95,6 +95,58 @@ def test_demo_seed_is_idempotent_and_prints_the_same_key(settings: Settings, db:
     assert Path(settings.demo_key_file).stat().st_mode & 0o777 == 0o600
 
 
-def test_db_upgrade_reports_up_to_date() -> None:
+def test_db_upgrade_on_a_current_database_says_there_was_nothing_to_apply() -> None:
     code, out, _ = run("db", "upgrade")
-    assert code == 0 and "up to date" in out
+    assert code == 0 and "nothing to apply" in out
+
+
+def test_adjust_typed_negative_debits_with_an_adjustment_entry(db: Database) -> None:
+    run("users", "create", "alice", "--balance", "500")
+    code, out, err = run("users", "adjust", "alice", "-100", "--note", "x")
+    assert code == 0, err
+    assert "400.00" in out
+    customer_id = int(_customer(db, "alice")["id"])  # type: ignore[call-overload]
+    rows = db.read_sync(
+        lambda c: c.all(
+            "SELECT amount_cents, kind, note FROM ledger_entries WHERE customer_id = ? ORDER BY id", (customer_id,)
+        )
+    )
+    assert [(r["amount_cents"], r["kind"], r["note"]) for r in rows][-1] == (-10000, "adjustment", "x")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("users", "adjust", "alice", "-100"), "--note"),
+        (("users", "adjust", "alice", "-600", "--note", "x"), "below zero"),
+        (("users", "adjust", "alice", "0", "--note", "x"), "zero"),
+        (("users", "adjust", "alice", "1e3", "--note", "x"), "must be a number"),
+        (("users", "adjust", "nobody", "5", "--note", "x"), "no customer named"),
+        (("users", "show", "nobody"), "no customer named"),
+    ],
+)
+def test_bad_adjustments_exit_non_zero_with_one_line_and_move_nothing(
+    db: Database, args: tuple[str, ...], message: str
+) -> None:
+    run("users", "create", "alice", "--balance", "500")
+    code, _, err = run(*args)
+    assert code != 0
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0].lower(), err
+    assert _customer(db, "alice")["balance_cents"] == 50000
+
+
+def test_show_prints_the_balance_recent_entries_and_orders_per_line() -> None:
+    run("users", "create", "alice", "--balance", "500")
+    run("users", "topup", "alice", "25", "--note", "bank transfer 7")
+    run("users", "adjust", "alice", "-100", "--note", "refund by hand")
+    code, out, err = run("users", "show", "alice")
+    assert code == 0, err
+    assert "balance 425.00" in out
+    lines = out.splitlines()
+    entry_lines = [line for line in lines if "adjustment" in line or "topup" in line]
+    assert "refund by hand" in entry_lines[0] and "-100.00" in entry_lines[0]  # newest first
+    assert "bank transfer 7" in entry_lines[1]
+    assert any(line.split()[:2] == ["smm", "0"] for line in lines)
+    assert any(line.split()[:2] == ["otp", "0"] for line in lines)
+    assert any(line.split()[:2] == ["accounts", "0"] for line in lines)

@@ -44,6 +44,7 @@ class Catalog:
 
 
 def _seed(conn: Conn) -> Catalog:
+    """Every service is sold by the built-in simulator under its own codes (the OTP tests turn it on)."""
     us = catalog.add_country(conn, name="United States", code="US")
     gb = catalog.add_country(conn, name="United Kingdom", code="GB")
     hidden = catalog.add_country(conn, name="Hiddenland", code="HL")
@@ -53,7 +54,27 @@ def _seed(conn: Conn) -> Catalog:
     off = catalog.add_service(conn, country="US", name="Retired", code="old", price=Decimal("1"))
     catalog.update_service(conn, service_id=off, active=False)
     gb_chat = catalog.add_service(conn, country="GB", name="Chat", code="chat", price=Decimal("200"))
+    for service_id, country, code in (
+        (chat, "US", "chat"),
+        (mail, "US", "mail"),
+        (off, "US", "old"),
+        (gb_chat, "GB", "chat"),
+    ):
+        catalog.map_provider(
+            conn,
+            service_id=service_id,
+            provider="simulator",
+            upstream_country=country,
+            upstream_service=code,
+            priority=0,
+        )
     return Catalog(us, gb, hidden, chat, mail, gb_chat)
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The OTP tests sell through the built-in simulator (the catalog maps it): simulators on."""
+    return settings.model_copy(update={"simulators": True})
 
 
 @pytest.fixture
@@ -70,7 +91,7 @@ def clock() -> Clock:
 def sim(client: httpx.AsyncClient, app: Litestar, settings: Settings, clock: Clock) -> SimulatedNumberProvider:
     """The process's simulator, with the test's clock (SMS arrives 20 s of that clock after purchase)."""
     provider = SimulatedNumberProvider(settings, clock=clock)
-    registry.install_number_provider(state_of(app), None, provider)
+    registry.install_number_provider(state_of(app), registry.SIMULATOR, provider)
     return provider
 
 
@@ -87,6 +108,7 @@ class FakeNumbers:
     stock: int = 10
     error: Exception | None = None
     cancel_error: Exception | None = None
+    phone: str | None = None  # the number it sells, as it spells it (default: +1555010N)
     expires_at: float | None = None
     delay: asyncio.Event | None = None  # when set, available() waits for it
     sms: dict[str, SmsState] = field(default_factory=dict)
@@ -106,7 +128,8 @@ class FakeNumbers:
         activation_id = f"{self.prefix}-{len(self.bought) + 1}"
         self.bought.append(activation_id)
         self.sms[activation_id] = SmsState("waiting")
-        return Activation(activation_id, f"+1555010{len(self.bought)}", expires_at=self.expires_at)
+        phone = self.phone or f"+1555010{len(self.bought)}"
+        return Activation(activation_id, phone, expires_at=self.expires_at)
 
     async def check_sms(self, activation_id: str) -> SmsState:
         return self.sms[activation_id]
@@ -137,9 +160,11 @@ def add_provider(conn: Conn, *, name: str) -> int:
 
 @pytest.fixture
 def map_fakes(db: Database, state: AppState, cat: Catalog) -> Callable[..., list[FakeNumbers]]:
-    """Map fake providers to US Chat in the given order of priority and plug them into the registry."""
+    """Map fake providers to US Chat, in place of the simulator, in the given order of priority and plug them
+    into the registry."""
 
     def make(*fakes: FakeNumbers) -> list[FakeNumbers]:
+        db.write_sync(catalog.unmap_provider, service_id=cat.chat, provider="simulator")
         for priority, fake in enumerate(fakes, start=1):
             provider_id = db.write_sync(add_provider, name=fake.prefix)
             db.write_sync(

@@ -38,6 +38,7 @@ def test_services_add_list_update_disable(db: Database) -> None:
     run("countries", "add", "United States", "US")
     code, out, _ = run("services", "add", "US", "WhatsApp", "wa", "--price", "350")
     assert code == 0 and "added service 1" in out
+    assert "service 1 has no provider: it is not listed or sold until one is mapped" in out
     assert _service(db, "wa")["price_cents"] == 35000
     assert run("services", "update", "1", "--price", "400.50", "--name", "Chat App")[0] == 0
     row = _service(db, "wa")
@@ -47,7 +48,8 @@ def test_services_add_list_update_disable(db: Database) -> None:
     code, out, _ = run("services", "list", "--country", "US")
     assert code == 0
     assert any(
-        "wa" in line and "400.50" in line and "simulator" in line and "disabled" in line for line in out.splitlines()
+        "wa" in line and "400.50" in line and "none (not sold)" in line and "disabled" in line
+        for line in out.splitlines()
     )
     assert run("services", "update", "1", "--enable")[0] == 0
     assert _service(db, "wa")["active"] in (True, 1)
@@ -102,3 +104,18 @@ def test_demo_seed_adds_three_countries_with_services_once(db: Database) -> None
         lambda c: c.all("SELECT country_id, COUNT(*) AS n FROM otp_services GROUP BY country_id ORDER BY country_id")
     )
     assert len(counts) >= 3 and all(int(r["n"]) >= 2 for r in counts)
+
+
+def test_services_map_the_simulator_by_name_and_unmap_it(db: Database) -> None:
+    run("countries", "add", "United States", "US")
+    run("services", "add", "US", "WhatsApp", "wa", "--price", "350")
+    code, _, err = run("services", "map", "1", "simulator", "--upstream-country", "US", "--upstream-service", "wa")
+    assert code == 0, err
+    mapped = db.read_sync(
+        lambda c: c.one("SELECT p.kind FROM otp_service_providers m JOIN providers p ON p.id = m.provider_id")
+    )
+    assert mapped is not None and mapped["kind"] == "simulator"
+    assert run("services", "unmap", "1", "simulator")[0] == 0
+    assert db.read_sync(lambda c: c.scalar("SELECT COUNT(*) FROM otp_service_providers")) == 0
+    code, _, err = run("services", "unmap", "1", "simulator")
+    assert code == 1 and "does not sell service 1" in err

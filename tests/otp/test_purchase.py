@@ -182,7 +182,9 @@ async def test_an_interrupted_purchase_is_refunded_exactly_once_by_the_worker(
 
     key = make_customer(balance="1000")
     # Unit 1 committed, then the process died before asking the provider.
-    opened = db.write_sync(orders.open_order, key_digest=key_digest(key), country_id=cat.us, service_id=cat.chat)
+    opened = db.write_sync(
+        orders.open_order, key_digest=key_digest(key), country_id=cat.us, service_id=cat.chat, simulators=True
+    )
     assert balance(db, key) == 100000 - 35000
     resolve = next(loop for loop in LOOPS if loop.name == "otp-interrupted")
     assert await resolve.run_once(state) == 0  # still within the grace period: the purchase may be running

@@ -22,7 +22,9 @@ from tests.otp.conftest import Catalog, balance, buy, ledger_rows, order_row
 
 
 def _waiting_order(db: Database, key: str, cat: Catalog, n: int) -> int:
-    opened = db.write_sync(orders.open_order, key_digest=key_digest(key), country_id=cat.us, service_id=cat.chat)
+    opened = db.write_sync(
+        orders.open_order, key_digest=key_digest(key), country_id=cat.us, service_id=cat.chat, simulators=True
+    )
     at = time.time()
     activation = Activation(f"race-{n}", f"+155501{n:02d}")
     db.write_sync(

@@ -17,8 +17,8 @@ from flashpanel.worker.runner import Worker
 from tests.otp.conftest import Catalog, Clock, balance, buy, order_row
 
 
-def test_the_domain_exports_its_three_loops() -> None:
-    assert [loop.name for loop in LOOPS] == ["otp-poll", "otp-expire", "otp-interrupted"]
+def test_the_domain_exports_its_four_loops() -> None:
+    assert [loop.name for loop in LOOPS] == ["otp-poll", "otp-expire", "otp-interrupted", "otp-attention"]
 
 
 async def test_one_worker_pass_delivers_codes_expires_overdue_orders_and_resolves_interrupted_ones(
@@ -35,7 +35,7 @@ async def test_one_worker_pass_delivers_codes_expires_overdue_orders_and_resolve
     clock.advance(20)  # the simulator now has the code of `delivered`, and none for the next purchase
     overdue = (await buy(client, key, cat.us, cat.chat)).json()["data"]["order_id"]
     interrupted = db.write_sync(
-        orders.open_order, key_digest=key_digest(key), country_id=cat.us, service_id=cat.chat
+        orders.open_order, key_digest=key_digest(key), country_id=cat.us, service_id=cat.chat, simulators=True
     ).order_id
     past = time.time() - 1
     db.write_sync(lambda c: c.execute("UPDATE otp_orders SET next_check_at = ?", (past,)))

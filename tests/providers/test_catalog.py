@@ -153,9 +153,56 @@ def test_negative_markup_is_refused(db: Database, settings: Settings) -> None:
 async def test_import_straight_from_the_fake_panel(db: Database, settings: Settings, smm: SmmV2Provider,
                                                    panel: FakeSmmPanel) -> None:  # fmt: skip
     info = _add(db, settings)
-    services = await smm.services()
+    services = (await smm.services()).services
     await db.write(catalog_sync.import_services, provider_id=info.id, exchange_rate=Decimal(1), services=services,
                    markup_percent=Decimal(100))  # fmt: skip
     rows = _services(db, info.id)
     assert {k: v["rate_cents"] for k, v in rows.items()} == {"1": 180, "2": 56, "3": 300}
     assert rows["3"]["dripfeed"] and rows["1"]["refill"] and rows["2"]["cost_rate"] == "0.27819"
+
+
+@pytest.mark.parametrize("mode", ["exponent", "nan", "negative", "fractional", "overflow", "mixed"])
+async def test_an_import_skips_and_reports_the_hostile_entry_and_keeps_the_rest(
+    db: Database, settings: Settings, smm: SmmV2Provider, panel: FakeSmmPanel, mode: str
+) -> None:
+    info = _add(db, settings)
+    panel.hostile(mode)
+    listing = await smm.services()
+    report = await db.write(
+        catalog_sync.import_services,
+        provider_id=info.id,
+        exchange_rate=Decimal(1500),
+        services=listing.services,
+        rejected=listing.rejected,
+        markup_percent=Decimal(20),
+    )
+    assert (report.created, [r.service for r in report.rejected]) == (3, ["666"])
+    assert set(_services(db, info.id)) == {"1", "2", "3"}
+
+
+def test_a_price_out_of_range_is_reported_and_the_rest_imported(db: Database, settings: Settings) -> None:
+    info = _add(db, settings, rate="1600")
+    huge = _upstream("2", "9000000000000000000")  # in bounds as a number, but 1.4e25 cents per 1000
+    report = db.write_sync(catalog_sync.import_services, provider_id=info.id, exchange_rate=Decimal(1600),
+                           services=[_upstream("1", "1"), huge], markup_percent=Decimal(0))  # fmt: skip
+    assert report.created == 1 and [r.service for r in report.rejected] == ["2"]
+    assert "price out of range" in report.rejected[0].reason
+
+
+async def test_the_price_sync_leaves_a_service_with_unreadable_figures_as_it_was(
+    db: Database, settings: Settings, smm: SmmV2Provider, panel: FakeSmmPanel
+) -> None:
+    info = _add(db, settings)
+    listing = await smm.services()
+    await db.write(catalog_sync.import_services, provider_id=info.id, exchange_rate=Decimal(1),
+                   services=listing.services, markup_percent=Decimal(0))  # fmt: skip
+    before = _services(db, info.id)
+    panel.configure(services=[dict(panel.services[0], rate="2.00"), dict(panel.services[1], rate="1e300000"),
+                              dict(panel.services[2], max=2**64)])  # fmt: skip
+    listing = await smm.services()
+    report = await db.write(catalog_sync.sync_services, provider_id=info.id, exchange_rate=Decimal(1),
+                            services=listing.services, rejected=listing.rejected)  # fmt: skip
+    after = _services(db, info.id)
+    assert after["1"]["cost_rate"] == "2" and after["1"]["rate_cents"] == 200  # followed the upstream
+    assert after["2"] == before["2"] and after["3"] == before["3"]  # unreadable: left as they were, still sold
+    assert (report.disabled, sorted(r.service for r in report.rejected)) == (0, ["2", "3"])

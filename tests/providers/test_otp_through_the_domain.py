@@ -51,9 +51,11 @@ async def test_a_number_from_the_second_provider_and_its_code(
     data = bought.json()["data"]
     full, _ = upstreams["full"]
     (activation,) = full.activations.values()
-    assert data["phone_number"] == activation.phone and upstreams["empty"][0].actions["getNumberV2"] == 1
+    assert activation.phone.isdigit()  # SMS-Activate sends 79991234567: flashpanel answers in E.164
+    assert data["phone_number"] == f"+{activation.phone}" and upstreams["empty"][0].actions["getNumberV2"] == 1
     order = db.read_sync(lambda c: c.one("SELECT * FROM otp_orders WHERE id = ?", (data["order_id"],)))
     assert order is not None and order["expires_at"] == pytest.approx(activation.ends_at)
+    assert order["phone_number"] == f"+{activation.phone}"
 
     full.deliver_sms(activation.id, "424242")
     db.write_sync(lambda c: c.execute("UPDATE otp_orders SET next_check_at = 0"))

@@ -12,7 +12,7 @@ from flashpanel.providers.smm_v2 import SmmV2Provider, classify_error, map_statu
 
 
 async def test_services_are_read_leniently_with_full_precision_rates(smm: SmmV2Provider) -> None:
-    services = {s.service: s for s in await smm.services()}
+    services = {s.service: s for s in (await smm.services()).services}
     assert set(services) == {"1", "2", "3"}
     assert services["2"].rate == Decimal("0.27819")
     assert services["3"].rate == Decimal("1.5") and services["3"].min == 100 and services["3"].max == 100000
@@ -231,3 +231,52 @@ def test_unknown_status_and_negative_remains() -> None:
 def test_error_classification(message: object, status: int, token: str, retryable: bool) -> None:
     error = classify_error(message, http_status=status)
     assert (error.token, error.retryable) == (token, retryable)
+
+
+@pytest.mark.parametrize("mode", ["exponent", "nan", "negative", "fractional", "overflow", "mixed"])
+async def test_a_hostile_status_reply_is_malformed_for_each_order_alone(
+    smm: SmmV2Provider, panel: FakeSmmPanel, mode: str
+) -> None:
+    ids = [(await smm.submit(upstream_service="1", link=f"https://x.test/{n}", quantity=100)).upstream_order_id
+           for n in range(3)]  # fmt: skip
+    panel.hostile(mode)
+    answers = await smm.fetch_progress([*ids, "999999"])
+    for order_id in ids:
+        answer = answers[order_id]
+        assert isinstance(answer, ProviderError) and answer.token == "MALFORMED" and answer.retryable, answer
+    unknown = answers["999999"]
+    assert isinstance(unknown, ProviderError) and unknown.token == "BAD_ORDER"  # the others are still read
+    panel.hostile(None)
+    assert all(isinstance(a, SmmProgress) for a in (await smm.fetch_progress(ids)).values())
+
+
+async def test_an_html_reply_fails_the_batch_retryably(smm: SmmV2Provider, panel: FakeSmmPanel) -> None:
+    order_id = (await smm.submit(upstream_service="1", link="https://x.test/h", quantity=100)).upstream_order_id
+    panel.hostile("html")
+    answer = (await smm.fetch_progress([order_id]))[order_id]
+    assert isinstance(answer, ProviderError) and answer.token == "HTML" and answer.retryable
+
+
+@pytest.mark.parametrize("mode", ["exponent", "nan", "negative", "fractional", "overflow"])
+async def test_a_catalog_entry_with_hostile_figures_is_rejected_and_the_rest_kept(
+    smm: SmmV2Provider, panel: FakeSmmPanel, mode: str
+) -> None:
+    panel.hostile(mode)
+    catalog = await smm.services()
+    assert {s.service for s in catalog.services} == {"1", "2", "3"}
+    [rejected] = catalog.rejected
+    assert rejected.service == "666" and rejected.reason
+
+
+async def test_a_huge_maximum_is_clamped_and_an_overlong_id_rejected(smm: SmmV2Provider, panel: FakeSmmPanel) -> None:
+    panel.configure(services=[dict(panel.services[0], max="5000000000"), dict(panel.services[1], service="9" * 65)])
+    catalog = await smm.services()
+    assert [s.max for s in catalog.services] == [2**31 - 1]
+    assert [r.reason for r in catalog.rejected] == ["service id longer than 64 characters"]
+
+
+async def test_an_overlong_answer_is_refused_before_it_is_read_whole(smm: SmmV2Provider, panel: FakeSmmPanel) -> None:
+    panel.fail_next("body", body=" " * (16 * 1024 * 1024 + 1), action="balance")
+    with pytest.raises(ProviderError) as raised:
+        await smm.balance()
+    assert raised.value.token == "TOO_LARGE" and raised.value.retryable

@@ -209,3 +209,34 @@ def test_end_times_are_believed_only_when_plausible() -> None:
     assert parse_end_time("2027-01-15 11:20:00", now=now) is None  # Moscow time read as UTC: too far
     assert parse_end_time("2020-01-01 00:00:00", now=now) is None
     assert parse_end_time("soon", now=now) is None
+
+
+@pytest.mark.parametrize("mode", ["exponent", "nan", "fractional", "overflow"])
+async def test_a_hostile_count_is_malformed_for_that_pair(
+    sms: SmsActivateProvider, sms_url: str, sms_fake: FakeSmsActivate, mode: str
+) -> None:
+    import httpx
+
+    async with httpx.AsyncClient() as client:  # as an operator reproduces it, through the control endpoint
+        control = sms_url.replace("/stubs/handler_api.php", "/_control")
+        assert (await client.post(control, json={"op": "hostile", "mode": mode})).json()["ok"]
+    with pytest.raises(ProviderError) as raised:
+        await sms.available(**TG_RU)
+    assert raised.value.token == "MALFORMED" and raised.value.retryable
+
+
+async def test_hostile_costs_and_end_times_are_dropped_and_the_number_kept(
+    sms: SmsActivateProvider, sms_fake: FakeSmsActivate
+) -> None:
+    for mode in ("exponent", "nan", "overflow"):
+        sms_fake.hostile(mode)
+        activation = await sms.buy_number(**TG_RU)
+        assert activation.phone_number and activation.cost is None and activation.expires_at is None
+    sms_fake.hostile("negative")
+    assert await sms.available(**TG_RU) == 0  # a negative count is no numbers
+    sms_fake.hostile("html")
+    with pytest.raises(ProviderError) as raised:
+        await sms.balance()
+    assert raised.value.token == "HTML" and raised.value.retryable
+    sms_fake.hostile(None)
+    assert await sms.available(**TG_RU) == 100 - 3

@@ -49,7 +49,7 @@ async def catalog(
     state = state_of(app)
     info = await db.write(service.add_provider, secrets=state.secrets, name="jap", kind="smm-v2", url=panel_url,
                           api_key=panel.api_key, exchange_rate=Decimal(1500))  # fmt: skip
-    services = await SmmV2Provider(panel_url, panel.api_key).services()
+    services = (await SmmV2Provider(panel_url, panel.api_key).services()).services
     await db.write(catalog_sync.import_services, provider_id=info.id, exchange_rate=info.exchange_rate,
                    services=services, markup_percent=Decimal(20))  # fmt: skip
     rows = db.read_sync(lambda c: c.all("SELECT id, upstream_service, rate_cents FROM smm_services"))
@@ -121,3 +121,26 @@ async def test_an_upstream_cancel_refunds_in_full(
     await sync_statuses(state_of(app))
     assert _order(db, order_id)["status"] == "cancelled"
     assert _ledger(db, order_id) == [("charge", -16200), ("refund", 16200)]
+
+
+@pytest.mark.parametrize("remains", ["NaN", "33.5", "", "abc"])
+async def test_a_partial_whose_remains_cannot_be_read_keeps_syncing_and_refunds_nothing(
+    app: Litestar, client: httpx.AsyncClient, db: Database, panel: FakeSmmPanel, catalog: dict[str, int],
+    make_customer: Callable[..., str], remains: str,
+) -> None:  # fmt: skip
+    key = make_customer(balance="10000")
+    order_id = await _place(client, key, catalog["1"], "https://insta.test/p4", 1000)  # 1620.00 charged
+    await submit_pending(state_of(app))
+    upstream = int(_order(db, order_id)["upstream_order_id"])
+    panel.set_status(upstream, "Partial")
+    panel.orders[upstream].remains = remains  # type: ignore[assignment]  # the fake sends it as it is
+    _make_due(db)
+    await sync_statuses(state_of(app))
+    row = _order(db, order_id)
+    assert row["status"] == "processing" and "remains" in row["last_error"]
+    assert _ledger(db, order_id) == [("charge", -162000)]
+    panel.set_status(upstream, "Partial", remains=250)  # the upstream's next answer is readable
+    _make_due(db)
+    await sync_statuses(state_of(app))
+    assert _order(db, order_id)["status"] == "partial"
+    assert _ledger(db, order_id) == [("charge", -162000), ("refund", 40500)]

@@ -373,6 +373,7 @@ def seed(
     from flashpanel.crypto import open_secret_box
     from flashpanel.customers import service as customers_service
     from flashpanel.db.runner import Conn, now, open_database
+    from flashpanel.providers.sale import simulator_id
 
     box = open_secret_box(secret_key_file)
     db = open_database(database_url, pool_size=1)
@@ -392,9 +393,9 @@ def seed(
             cat = Catalog()
             t = now()
 
-            def provider(name: str, kind: str, base: str | None, path: str, key: str) -> int | None:
+            def provider(name: str, kind: str, base: str | None, path: str, key: str) -> int:
                 if base is None:
-                    return None
+                    return simulator_id(conn)
                 pid = int(
                     conn.scalar(
                         "INSERT INTO providers (name, kind, url, api_key_encrypted, currency, exchange_rate, active, "
@@ -454,12 +455,11 @@ def seed(
                         "VALUES (?, ?, ?, ?, ?) RETURNING id",
                         (country, sname, scode, price, True),
                     )
-                    if sms_provider is not None:
-                        conn.execute(
-                            "INSERT INTO otp_service_providers (otp_service_id, provider_id, upstream_service, "
-                            "upstream_country, priority) VALUES (?, ?, ?, ?, ?)",
-                            (service, sms_provider, scode, "12" if code == "US" else "16", 0),
-                        )
+                    conn.execute(
+                        "INSERT INTO otp_service_providers (otp_service_id, provider_id, upstream_service, "
+                        "upstream_country, priority) VALUES (?, ?, ?, ?, ?)",
+                        (service, sms_provider, scode, "12" if code == "US" else "16", 0),
+                    )
                     cat.otp_pairs.append((int(country), int(service)))
             # Accounts: scarce stock, so that purchases race for the last items.
             category = conn.scalar(
@@ -928,6 +928,19 @@ def non_terminal(conn: psycopg.Connection[Any]) -> dict[str, int]:
     return {"smm": int(smm), "otp": int(otp), "accounts": int(acc)}
 
 
+def check_metrics(conn: psycopg.Connection[Any], text: str, facts: dict[str, Any]) -> list[str]:
+    """The metrics of a `serve --workers N` supervisor count the charges of all N processes, the ones
+    killed and replaced included. Charges are written only by API processes, and counted just before their
+    commit (a rolled-back unit over-counts), so the figure is at least the number of charge rows."""
+    prefix = 'flashpanel_ledger_entries_total{kind="charge"} '
+    counted = next((float(line[len(prefix) :]) for line in text.splitlines() if line.startswith(prefix)), 0.0)
+    charged = int(conn.execute("SELECT count(*) AS n FROM ledger_entries WHERE kind = 'charge'").fetchone()["n"])  # type: ignore[index]
+    facts["charges: in the ledger / counted by the API processes' metrics"] = f"{charged} / {counted:.0f}"
+    if counted < charged:
+        return [f"the API processes' metrics count {counted:.0f} charges, the ledger holds {charged}"]
+    return []
+
+
 def verify(
     conn: psycopg.Connection[Any], obs: Observed, fakes: Fakes, secret_key_file: Path
 ) -> tuple[list[str], dict[str, Any]]:
@@ -1382,6 +1395,9 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> int
         "FLASHPANEL_DB_POOL_SIZE": "4",
         "FLASHPANEL_WORKER_INTERVAL_SECONDS": "0.25",
         "FLASHPANEL_OTP_TTL_SECONDS": str(args.otp_ttl),
+        # A missing fake is replaced by the built-in simulator (bound explicitly in `seed`), which sells only
+        # with this on; with every fake present nothing is bound to the simulator and this changes nothing.
+        "FLASHPANEL_SIMULATORS": "true",
         "FLASHPANEL_SIMULATOR_SMM_SECONDS": "3",
         "FLASHPANEL_SIMULATOR_SMS_DELAY_SECONDS": "3",
         # The load is many requests per key: budgets out of the way (rate limits have their own tests).
@@ -1405,7 +1421,9 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> int
         # shortens them in every process started with this environment (see there).
         env["FLASHPANEL_SCALE_GRACE_SECONDS"] = str(grace)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(SITE_DIR), os.environ.get("PYTHONPATH", "")) if p)
-    workers_flag = ["--workers", str(args.api)] if args.layout == "multi" else []
+    # `serve --workers N` serves the N processes' metrics together on its own listener (multiprocess mode).
+    metrics_port = free_port() if args.layout == "multi" else None
+    workers_flag = ["--workers", str(args.api), "--metrics-port", str(metrics_port)] if metrics_port else []
     api_cmd = [str(FLASHPANEL), "serve", "--no-worker", "--no-access-log", *workers_flag, "--port"]
     worker_cmd = [str(FLASHPANEL), "worker"]
     env["FLASHPANEL_RUN_WORKER"] = "false"
@@ -1470,9 +1488,15 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> int
                     break
                 await asyncio.sleep(1)
             catchup_seconds = time.monotonic() - catch_start
+            metrics_text = None
+            if metrics_port is not None:  # read before the supervisor exits and removes its processes' figures
+                async with httpx.AsyncClient() as client:
+                    metrics_text = (await client.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10)).text
             for p in workers + apis:  # stop the writers before reading the books
                 p.stop()
             violations, facts = verify(conn, obs, fakes, workdir / "secret.key")
+            if metrics_text is not None:
+                violations += check_metrics(conn, metrics_text, facts)
             limbo = non_terminal(conn)
             if any(limbo.values()):
                 detail = conn.execute(

@@ -20,8 +20,15 @@ from tests.smm.support import Clock
 
 
 @pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The SMM tests sell through the built-in simulator (``add_service``): simulators on."""
+    return settings.model_copy(update={"simulators": True})
+
+
+@pytest.fixture
 def add_service(db: Database) -> Callable[..., int]:
-    """``add_service(rate="500.00", min_quantity=100, max_quantity=10000, name=..., category=...)`` → id."""
+    """``add_service(rate="500.00", min_quantity=100, max_quantity=10000, name=..., category=...)`` → id,
+    bound to the built-in simulator unless ``provider`` says otherwise (``provider=None``: no provider)."""
 
     def add(**overrides: Any) -> int:
         fields: dict[str, Any] = {
@@ -31,6 +38,7 @@ def add_service(db: Database) -> Callable[..., int]:
             "min_quantity": 100,
             "max_quantity": 10000,
             "description": "Followers for tests",
+            "provider": "simulator",
         }
         fields.update(overrides)
         fields["rate"] = Decimal(str(fields["rate"]))
@@ -48,5 +56,5 @@ def clock() -> Clock:
 def simulator(app: Litestar, client: httpx.AsyncClient, settings: Settings, clock: Clock) -> SimulatedSmmProvider:
     """The built-in simulator (60 s per order) on the test's clock, installed as the default provider."""
     provider = SimulatedSmmProvider(settings, clock=clock)
-    registry.install_smm_provider(state_of(app), None, provider)
+    registry.install_smm_provider(state_of(app), registry.SIMULATOR, provider)
     return provider

@@ -33,6 +33,7 @@ def place(db: Database, key: str, service_id: int, quantity: int = 1000) -> int:
         service_id=service_id,
         link="https://e.com/x",
         quantity=quantity,
+        simulators=True,
     )
     return int(placed["order_id"])
 
@@ -43,14 +44,15 @@ def test_services_add_list_update_disable(db: Database) -> None:
         "--max", "5000", "--description", "Real-looking likes",
     )  # fmt: skip
     assert code == 0 and "added service 1" in out
+    assert "service 1 has no provider: it is not listed or sold until one is mapped" in out
     [row] = services(db)
     assert (row["name"], row["category"], row["rate_cents"], row["min_quantity"], row["max_quantity"]) == (
         "Likes", "Social", 1250, 10, 5000,
     )  # fmt: skip
-    assert row["active"]
+    assert row["active"] and row["provider_id"] is None
 
     code, out, _ = run("smm", "services", "list")
-    assert code == 0 and "Likes" in out and "12.50" in out and "active" in out
+    assert code == 0 and "Likes" in out and "12.50" in out and "active" in out and "none (not sold)" in out
 
     code, _, _ = run("smm", "services", "update", "1", "--rate", "15", "--max", "8000")
     assert code == 0
@@ -236,3 +238,19 @@ def test_demo_seed_adds_the_smm_demo_catalog_once(db: Database) -> None:
     assert len(rows) >= 4 and len({r["category"] for r in rows}) >= 2
     assert all(str(r["name"]).startswith("Demo ") for r in rows)
     assert len({r["name"] for r in rows}) == len(rows)
+
+
+def test_services_are_bound_to_the_simulator_only_when_asked(db: Database) -> None:
+    code, out, err = run(
+        "smm", "services", "add", "--name", "Sim", "--category", "Test", "--rate", "1", "--min", "1", "--max", "9",
+        "--provider", "simulator",
+    )  # fmt: skip
+    assert code == 0 and "no provider" not in out, err
+    bound = db.read_sync(
+        lambda c: c.one("SELECT p.name, p.kind FROM smm_services s JOIN providers p ON p.id = s.provider_id")
+    )
+    assert bound is not None and (bound["name"], bound["kind"]) == ("simulator", "simulator")
+    assert "simulator" in run("smm", "services", "list")[1]
+    run("smm", "services", "add", "--name", "Later", "--category", "Test", "--rate", "1", "--min", "1", "--max", "9")
+    assert run("smm", "services", "update", "2", "--provider", "simulator")[0] == 0
+    assert len(db.read_sync(lambda c: c.all("SELECT id FROM providers"))) == 1  # one simulator row, reused

@@ -23,6 +23,7 @@ def _order(db: Database, key: str, service_id: int, quantity: int = 1000) -> int
         service_id=service_id,
         link="https://example.com/p",
         quantity=quantity,
+        simulators=True,
     )
     return int(placed["order_id"])
 
@@ -194,6 +195,7 @@ def test_concurrent_placements_succeed_exactly_as_often_as_the_balance_covers(
                 service_id=service_id,
                 link="https://example.com/p",
                 quantity=1000,
+                simulators=True,
             )
             return True
         except InsufficientBalance:

@@ -49,7 +49,7 @@ class ScriptedProvider:
 
 
 def install(app: Litestar, provider: object) -> None:
-    registry.install_smm_provider(state_of(app), None, provider)
+    registry.install_smm_provider(state_of(app), registry.SIMULATOR, provider)
 
 
 async def place(client: httpx.AsyncClient, key: str, service_id: int, link: str = "https://example.com/p") -> int:

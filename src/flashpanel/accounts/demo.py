@@ -62,3 +62,28 @@ def seed(conn: Conn, *, secrets: SecretBox) -> None:
                 )
             lines = [f"demo.{prefix}{n:02d}@{domain}:Demo-{prefix}-{n:02d}" for n in range(1, ITEMS_PER_PRODUCT + 1)]
             stock.add_stock(conn, product_id=product_id, lines=lines, secrets=secrets)
+
+
+def remove(conn: Conn) -> tuple[int, int]:
+    """Delete the demo products' unsold items; delete the demo products no order refers to and disable the
+    others (sold items stay with their orders); then delete the demo categories left empty. Returns
+    (products deleted, products disabled)."""
+    deleted = disabled = 0
+    for category_name, _icon, products in CATALOG:
+        category_id = catalog.category_id_by_name(conn, name=category_name)
+        if category_id is None:
+            continue
+        for name, *_ in products:
+            row = conn.one("SELECT id FROM account_products WHERE category_id = ? AND name = ?", (category_id, name))
+            if row is None:
+                continue
+            conn.execute("DELETE FROM stock_items WHERE product_id = ? AND order_id IS NULL", (row["id"],))
+            if conn.one("SELECT 1 FROM account_orders WHERE product_id = ? LIMIT 1", (row["id"],)) is None:
+                conn.execute("DELETE FROM account_products WHERE id = ?", (row["id"],))
+                deleted += 1
+            else:
+                conn.execute("UPDATE account_products SET active = ? WHERE id = ?", (False, row["id"]))
+                disabled += 1
+        if conn.one("SELECT 1 FROM account_products WHERE category_id = ? LIMIT 1", (category_id,)) is None:
+            conn.execute("DELETE FROM account_categories WHERE id = ?", (category_id,))
+    return deleted, disabled

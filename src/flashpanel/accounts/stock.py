@@ -65,10 +65,6 @@ def add_stock(conn: Conn, *, product_id: int, lines: Iterable[str], secrets: Sec
     return ImportResult(added=len(batch), skipped=skipped)
 
 
-def unsold_count(conn: Conn, *, product_id: int) -> int:
-    return int(conn.scalar("SELECT COUNT(*) FROM stock_items WHERE product_id = ? AND order_id IS NULL", (product_id,)))
-
-
 def has_unsold(conn: Conn, *, product_id: int, quantity: int) -> bool:
     """Whether at least ``quantity`` items are unsold, reading no more than ``quantity`` index entries
     (a full count costs ~14 ms at 200k items, on every purchase)."""
@@ -83,16 +79,20 @@ def claim(conn: Conn, *, product_id: int, order_id: int, quantity: int) -> list[
     """Mark up to ``quantity`` unsold items (oldest first) as sold to ``order_id``; return their encrypted
     tokens in stock order. The caller must check it got ``quantity`` of them and roll back otherwise.
 
-    One conditional statement: an item is taken only while ``order_id IS NULL``. On SQLite the single
-    writer serialises claims; on PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets concurrent buyers take
-    different rows instead of queueing on (or double-taking) the same ones."""
+    One statement: an item is taken only while ``order_id IS NULL``. On SQLite the single writer
+    serialises claims; on PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets concurrent buyers take different
+    rows instead of queueing on (or double-taking) the same ones. The rows are picked in a
+    ``MATERIALIZED`` CTE, which runs exactly once: as ``id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)``
+    the planner may re-run the locking subquery for every outer row, each run locking n more rows
+    (docs/decisions.md, D11)."""
     rows = conn.all(
-        "UPDATE stock_items SET order_id = ?, sold_at = ? "
-        "WHERE order_id IS NULL AND id IN ("
+        "WITH picked AS MATERIALIZED ("
         "SELECT id FROM stock_items WHERE product_id = ? AND order_id IS NULL ORDER BY id LIMIT ?"
         f"{conn.for_update_skip_locked}) "
+        "UPDATE stock_items SET order_id = ?, sold_at = ? "
+        "WHERE order_id IS NULL AND id IN (SELECT id FROM picked) "
         "RETURNING id, secret_encrypted",
-        (order_id, now(), product_id, quantity),
+        (product_id, quantity, order_id, now()),
     )
     return [row["secret_encrypted"] for row in sorted(rows, key=lambda row: int(row["id"]))]
 

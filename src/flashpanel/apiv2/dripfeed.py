@@ -13,6 +13,7 @@ from typing import Final
 
 from flashpanel.db.runner import Conn
 from flashpanel.errors import MissingParameter, RuleViolation
+from flashpanel.smm.service import service_on_sale
 
 MAX_RUNS: Final = 1000
 MAX_INTERVAL_MINUTES: Final = 1440
@@ -26,7 +27,7 @@ class DripFeed:
 
 
 def plan(
-    conn: Conn, *, service_id: int, quantity: int, runs: int | None, interval_minutes: int | None
+    conn: Conn, *, service_id: int, quantity: int, runs: int | None, interval_minutes: int | None, simulators: bool
 ) -> DripFeed | None:
     """None for an ordinary order (no ``runs``). Otherwise checks the drip-feed parameters and that the
     service allows drip-feed; the service, link and quantity rules stay the SMM domain's. Raises 400 when
@@ -41,8 +42,8 @@ def plan(
         raise RuleViolation(f"Interval must be between 0 and {MAX_INTERVAL_MINUTES} minutes")
     if quantity < 1:
         raise RuleViolation("Quantity must be positive")
-    allowed = conn.scalar("SELECT dripfeed FROM smm_services WHERE id = ? AND active", (service_id,))
-    # An unknown service is left to the SMM domain, which refuses it with its usual message.
-    if allowed is not None and not allowed:
+    row = service_on_sale(conn, service_id=service_id, simulators=simulators)
+    # A service not on sale is left to the SMM domain, which refuses it with its usual message.
+    if row is not None and not row["dripfeed"]:
         raise RuleViolation("Drip-feed is not available for this service")
     return DripFeed(runs=runs, interval_minutes=interval_minutes, per_run=quantity)

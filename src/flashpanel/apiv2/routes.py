@@ -35,7 +35,7 @@ log = logging.getLogger("flashpanel.api")
 
 
 async def _services(call: ApiCall[NoParameters]) -> Any:
-    return await call.read(service.services, key_digest=call.key_digest)
+    return await call.read(service.services, key_digest=call.key_digest, simulators=call.state.settings.simulators)
 
 
 async def _add(call: ApiCall[Add]) -> Any:
@@ -46,6 +46,7 @@ async def _add(call: ApiCall[Add]) -> Any:
         service_id=order.service,
         link=order.link,
         quantity=order.quantity,
+        simulators=call.state.settings.simulators,
         runs=order.runs,
         interval_minutes=order.interval,
     )

@@ -24,13 +24,15 @@ Reply = dict[str, Any]
 
 
 # -- catalog and wallet -----------------------------------------------------------------------------
-def services(conn: Conn, *, key_digest: str) -> list[Reply]:
-    """The active SMM catalog in the protocol's standard list: rate per 1000 in the panel currency
-    (two places, as ``/api/v1`` shows it), ``min``/``max`` as strings like the reference panels."""
+def services(conn: Conn, *, key_digest: str, simulators: bool) -> list[Reply]:
+    """The SMM services on sale (as ``/api/v1`` lists them) in the protocol's standard list: rate per 1000
+    in the panel currency (two places, as ``/api/v1`` shows it), ``min``/``max`` as strings like the
+    reference panels."""
     authenticate(conn, key_digest=key_digest)
     rows = conn.all(
-        "SELECT id, name, type, category, rate_cents, min_quantity, max_quantity, refill, cancel, dripfeed "
-        "FROM smm_services WHERE active ORDER BY category, id"
+        "SELECT s.id, s.name, s.type, s.category, s.rate_cents, s.min_quantity, s.max_quantity, s.refill, "
+        f"s.cancel, s.dripfeed {smm.ON_SALE_SQL} ORDER BY s.category, s.id",
+        (simulators,),
     )
     return [
         {
@@ -62,19 +64,28 @@ def add(
     service_id: int,
     link: str,
     quantity: int,
+    simulators: bool,
     runs: int | None = None,
     interval_minutes: int | None = None,
 ) -> int:
     """Place an order through the SMM domain (its validation, charge and ``pending`` queueing) and
     return its id. With ``runs`` (drip-feed), ``quantity`` is per run and the order is placed and
     charged for ``runs * quantity``; see :mod:`flashpanel.apiv2.dripfeed`."""
-    plan = dripfeed.plan(conn, service_id=service_id, quantity=quantity, runs=runs, interval_minutes=interval_minutes)
+    plan = dripfeed.plan(
+        conn,
+        service_id=service_id,
+        quantity=quantity,
+        runs=runs,
+        interval_minutes=interval_minutes,
+        simulators=simulators,
+    )
     placed = smm.place_order(
         conn,
         key_digest=key_digest,
         service_id=service_id,
         link=link,
         quantity=quantity,
+        simulators=simulators,
         runs=plan.runs if plan else None,
         interval_minutes=plan.interval_minutes if plan else None,
     )

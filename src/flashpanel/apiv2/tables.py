@@ -1,7 +1,7 @@
 """Tables added for the SMM API v2: refills of SMM orders. Money in cents (D3), times in epoch seconds (D5).
 
-The columns the v2 protocol adds to ``smm_orders`` (``runs``, ``interval_minutes``, ``delivered_runs``,
-``cancel_requested_at``, ``cancel_forwarded_at``) are created by migration 0005 and read by raw SQL.
+The columns the v2 protocol adds to ``smm_orders`` (drip-feed runs, cancel requests) are defined with the
+rest of that table, in ``smm/tables.py``.
 """
 
 from sqlalchemy import BigInteger, Column, Float, ForeignKey, Index, Integer, String, Table, Text, text

@@ -12,8 +12,8 @@ import typer
 
 from flashpanel.config import Settings, get_settings
 from flashpanel.crypto import SecretBox, open_secret_box
-from flashpanel.db.migrate import upgrade
-from flashpanel.db.runner import Conn, Database, open_database
+from flashpanel.db.migrate import DatabaseNotReady, display_url, require_current, upgrade
+from flashpanel.db.runner import Database, open_database
 from flashpanel.errors import FlashpanelError
 from flashpanel.wallet.money import InvalidAmount, parse_amount
 
@@ -28,16 +28,37 @@ def fail(message: str) -> NoReturn:
 
 @contextmanager
 def database(settings: Settings | None = None) -> Iterator[Database]:
+    """The configured database, which must exist and be at this release's schema version: only
+    `db upgrade` and `serve` migrate (:func:`migrate`); anything else fails in one line naming the URL."""
     settings = settings or get_settings()
     try:
-        upgrade(settings.database_url)
-    except Exception as exc:  # unreachable database, bad URL...
-        fail(f"cannot open database {settings.database_url!r}: {exc.__class__.__name__}: {str(exc).splitlines()[0]}")
+        require_current(settings.database_url)
+    except DatabaseNotReady as exc:
+        fail(str(exc))
     db = open_database(settings.database_url, pool_size=1)
     try:
         yield db
     finally:
         db.close()
+
+
+def migrate(settings: Settings | None = None) -> None:
+    """Apply pending migrations (creating a SQLite database if needed) and say what was done, in one line."""
+    url = (settings or get_settings()).database_url
+    try:
+        done = upgrade(url)
+    except DatabaseNotReady as exc:
+        fail(str(exc))
+    except Exception as exc:  # unreachable database, bad URL, a migration that failed...
+        fail(f"migrating {display_url(url)} failed: {exc.__class__.__name__}: {str(exc).strip().splitlines()[0]}")
+    if not done.applied:
+        typer.echo(f"database {display_url(url)} is at migration {done.after}: nothing to apply")
+        return
+    start = "an empty database" if done.before is None else f"migration {done.before}"
+    typer.echo(
+        f"database {display_url(url)}: applied {len(done.applied)} migration(s) to {start}: "
+        f"{', '.join(done.applied)}; now at {done.after}"
+    )
 
 
 def write(fn: Callable[..., T], /, **kwargs: object) -> T:
@@ -61,16 +82,12 @@ def secret_box() -> SecretBox:
     return open_secret_box(get_settings().secret_key_file)
 
 
-def amount(text: str, *, what: str = "amount") -> Decimal:
-    """A money amount typed by the operator: refuses text, and more than 2 decimal places
-    (rounding an operator's figure silently would make the books disagree with their notes)."""
+def amount(text: str, *, what: str = "amount", signed: bool = False) -> Decimal:
+    """A money amount typed by the operator (``wallet.money.parse_amount``'s rules), or a one-line exit 1."""
     try:
-        value = parse_amount(text)
-    except InvalidAmount:
-        fail(f"{what} must be a number like 1500 or 1500.50, got {text!r}")
-    if value != Decimal(text.strip()):
-        fail(f"{what} has more than 2 decimal places: {text!r}")
-    return value
+        return parse_amount(text, signed=signed)
+    except InvalidAmount as exc:
+        fail(f"{what} {exc}")
 
 
 def table(rows: list[tuple[object, ...]], header: tuple[str, ...]) -> None:
@@ -79,6 +96,3 @@ def table(rows: list[tuple[object, ...]], header: tuple[str, ...]) -> None:
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
     for r in cells:
         sys.stdout.write("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() + "\n")
-
-
-Unit = Callable[[Conn], object]

@@ -9,7 +9,7 @@ import typer
 import uvicorn
 
 from flashpanel.providers.fakes import FakeSmmPanel, FakeSmsActivate
-from flashpanel.providers.fakes.server import FakeUpstream
+from flashpanel.providers.fakes.server import HOSTILE_MODES, FakeUpstream
 
 app = typer.Typer(help="Developer tools.", no_args_is_help=True)
 
@@ -38,8 +38,13 @@ def fake_upstream(
         url = f"http://{host}:{port}/stubs/handler_api.php"
     typer.echo(f"fake {kind.value} upstream on {url} (key {key!r})")
     typer.echo(
-        f"point a provider at it: flashpanel providers add fake-{kind.value} --kind {kind.value} "
-        f"--url {url} --key {key}"
+        f"point a provider at it: echo {key} | flashpanel providers add fake-{kind.value} --kind {kind.value} "
+        f"--url {url} --key-stdin"
     )
-    typer.echo(f'control it: curl -X POST http://{host}:{port}/_control -d \'{{"op": "fail_next", "kind": "500"}}\'')
+    control = f"curl -X POST http://{host}:{port}/_control -d"
+    typer.echo(f"""control it: {control} '{{"op": "fail_next", "kind": "500"}}'""")
+    typer.echo(
+        f"""hostile numbers: {control} '{{"op": "hostile", "mode": "exponent"}}' """
+        f'(modes: {", ".join(HOSTILE_MODES)}; {{"op": "hostile"}} alone answers normally again)'
+    )
     uvicorn.run(fake, host=host, port=port, lifespan="off", interface="asgi3", log_level="info")

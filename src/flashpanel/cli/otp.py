@@ -1,4 +1,4 @@
-"""``flashpanel otp``: the OTP catalog (countries, services, provider mapping)."""
+"""``flashpanel otp``: the OTP catalog (countries, services, provider mapping) and orders."""
 
 from __future__ import annotations
 
@@ -6,15 +6,17 @@ from typing import Annotated
 
 import typer
 
+from flashpanel.cli import otp_orders
 from flashpanel.cli.common import amount, fail, read, table, write
 from flashpanel.otp import catalog
 from flashpanel.wallet.money import format_cents
 
-app = typer.Typer(help="OTP numbers: countries and services.", no_args_is_help=True)
+app = typer.Typer(help="OTP numbers: countries, services and orders.", no_args_is_help=True)
 countries = typer.Typer(help="Countries numbers are sold for.", no_args_is_help=True)
 services = typer.Typer(help="Services per country, their prices and providers.", no_args_is_help=True)
 app.add_typer(countries, name="countries")
 app.add_typer(services, name="services")
+app.add_typer(otp_orders.app, name="orders")
 
 
 @countries.command("add")
@@ -41,9 +43,13 @@ def services_add(
     code: Annotated[str, typer.Argument(help="Short code, e.g. wa")],
     price: Annotated[str, typer.Option(help="Customer price per number, e.g. 350 or 350.00")],
 ) -> None:
-    """Add a service to a country. Without a provider mapping the built-in simulator sells it."""
+    """Add a service to a country. It is sold only once a provider is mapped to it (`otp services map`)."""
     service_id = write(catalog.add_service, country=country, name=name, code=code, price=amount(price, what="price"))
     typer.echo(f"added service {service_id}: {name} ({code.strip()})")
+    typer.echo(
+        f"service {service_id} has no provider: it is not listed or sold until one is mapped "
+        f"(flashpanel otp services map {service_id} PROVIDER --upstream-country C --upstream-service S)"
+    )
 
 
 @services.command("list")
@@ -58,7 +64,7 @@ def services_list(country: Annotated[str | None, typer.Option(help="Only this co
                 r["code"],
                 r["name"],
                 format_cents(int(r["price_cents"])),
-                r["providers"] or "simulator",
+                r["providers"] or "none (not sold)",
                 "active" if r["active"] else "disabled",
             )
             for r in rows
@@ -102,7 +108,8 @@ def services_map(
     upstream_service: Annotated[str, typer.Option(help="The provider's service code")],
     priority: Annotated[int, typer.Option(help="Lower is tried first")] = 0,
 ) -> None:
-    """Let a provider sell this service; several providers are tried in priority order."""
+    """Let a provider sell this service (`simulator`: the built-in one); several providers are tried in
+    priority order."""
     write(
         catalog.map_provider,
         service_id=service_id,
@@ -112,3 +119,13 @@ def services_map(
         priority=priority,
     )
     typer.echo(f"service {service_id}: provider {provider!r} at priority {priority}")
+
+
+@services.command("unmap")
+def services_unmap(
+    service_id: int,
+    provider: Annotated[str, typer.Argument(help="Provider name (see `flashpanel providers list`)")],
+) -> None:
+    """Stop a provider selling this service (numbers it already sold are followed to the end)."""
+    write(catalog.unmap_provider, service_id=service_id, provider=provider)
+    typer.echo(f"service {service_id}: provider {provider!r} removed")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from decimal import Decimal
 from typing import Annotated
 
@@ -25,29 +26,77 @@ def _rate(text: str) -> Decimal:
         fail(exc.message)
 
 
+def _key_from_stdin() -> str:
+    """The first line of standard input: a key piped in (`--key-stdin < file`) or typed at a prompt never
+    shows up in the shell history or the process list."""
+    if sys.stdin.isatty():
+        typer.echo("API key (one line, then Enter): ", nl=False, err=True)
+    key = sys.stdin.readline().strip()
+    if not key:
+        fail("no API key on standard input")
+    return key
+
+
+def _warn_if_cleartext(url: str | None) -> None:
+    if url is not None and service.is_cleartext(url):
+        typer.echo(
+            f"warning: {url.strip()} is plain http://: the API key and every order cross the network unencrypted; "
+            "use https:// unless the provider is on this machine or a private network",
+            err=True,
+        )
+
+
+KeyStdin = Annotated[bool, typer.Option("--key-stdin", help="Read the API key from the first line of stdin")]
+
+
 @app.command("add")
 def add(
     name: str,
     kind: Annotated[str, typer.Option("--kind", help="smm-v2 or sms-activate")],
     url: Annotated[str, typer.Option("--url", help="API endpoint, e.g. https://panel.example/api/v2")],
-    key: Annotated[str, typer.Option("--key", help="The upstream API key (stored encrypted)")],
+    key: Annotated[
+        str | None, typer.Option("--key", help="The upstream API key (stored encrypted); prefer --key-stdin")
+    ] = None,
+    key_stdin: KeyStdin = False,
     currency: Annotated[str, typer.Option("--currency", help="The provider's currency")] = "USD",
     exchange_rate: Annotated[
         str, typer.Option("--exchange-rate", help="Panel-currency units per one provider-currency unit")
     ] = "1",
 ) -> None:
     """Add a provider. The key is encrypted with the secret key file before it is stored."""
+    if (key is None) == (not key_stdin):
+        fail("give the API key with exactly one of --key-stdin (preferred) or --key")
+    rate = _rate(exchange_rate)
+    api_key = _key_from_stdin() if key_stdin else str(key)
     info = write(
         service.add_provider,
         secrets=secret_box(),
         name=name,
         kind=kind,
         url=url,
-        api_key=key,
+        api_key=api_key,
         currency=currency,
-        exchange_rate=_rate(exchange_rate),
+        exchange_rate=rate,
     )
+    _warn_if_cleartext(info.url)
     typer.echo(f"added provider {info.name!r} (id {info.id}, {info.kind}, {info.currency}, rate {info.exchange_rate})")
+
+
+@app.command("update")
+def update(
+    name: str,
+    url: Annotated[str | None, typer.Option("--url", help="The new API endpoint")] = None,
+    key_stdin: KeyStdin = False,
+) -> None:
+    """Change a provider's URL and/or API key. Running API and worker processes use them within 30 s,
+    with no restart; orders already placed follow the provider."""
+    if url is None and not key_stdin:
+        fail("nothing to change: give --url and/or --key-stdin")
+    api_key = _key_from_stdin() if key_stdin else None
+    info = write(service.update_provider, secrets=secret_box(), name=name, url=url, api_key=api_key)
+    _warn_if_cleartext(url)
+    changed = " and ".join(what for what, given in (("url", url is not None), ("API key", key_stdin)) if given)
+    typer.echo(f"{info.name}: {changed} updated (running processes use it within 30 s)")
 
 
 @app.command("list")
@@ -65,9 +114,10 @@ def list_() -> None:
 
 @app.command("disable")
 def disable(name: str) -> None:
-    """Disable a provider."""
+    """Stop new orders through a provider: its services leave the catalogs and are refused at purchase.
+    Orders already placed with it are still submitted and followed to the end."""
     write(service.set_active, name=name, active=False)
-    typer.echo(f"{name}: disabled")
+    typer.echo(f"{name}: disabled (no new orders; orders in flight continue)")
 
 
 @app.command("enable")

@@ -11,9 +11,10 @@ from typing import Annotated
 
 import typer
 
-from flashpanel.cli.common import database, fail
+from flashpanel.cli.common import database, fail, migrate
 from flashpanel.cli.demo import seed_demo
 from flashpanel.config import get_settings
+from flashpanel.server import cannot_listen, cannot_serve_metrics, listen, serve_metrics
 
 
 def register(app: typer.Typer) -> None:
@@ -25,7 +26,12 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     workers: Annotated[int, typer.Option(help="Number of API processes")] = 1,
-    demo: Annotated[bool, typer.Option("--demo", help="Seed the demo catalog and customer first")] = False,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo", help="Seed the demo catalog and customer, and turn the built-in simulators on (this process)"
+        ),
+    ] = False,
     no_worker: Annotated[
         bool, typer.Option("--no-worker", help="Do not run background loops in the API process")
     ] = False,
@@ -34,16 +40,28 @@ def serve(
         bool, typer.Option(help="Trust X-Forwarded-For/Proto from --forwarded-allow-ips (behind nginx)")
     ] = False,
     forwarded_allow_ips: Annotated[str, typer.Option(help="Proxies trusted for --proxy-headers")] = "127.0.0.1",
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve Prometheus metrics at http://METRICS_HOST:PORT/metrics (own listener)")
+    ] = None,
+    metrics_host: Annotated[str, typer.Option(help="Interface for --metrics-port")] = "127.0.0.1",
 ) -> None:
-    """Migrate the database and serve the API."""
+    """Migrate the database (creating it if needed) and serve the API."""
     settings = get_settings()
     if workers < 1:
         fail("--workers must be at least 1")
     if workers > 1 and not settings.is_postgres:
         fail("several API processes need PostgreSQL (set FLASHPANEL_DATABASE_URL); SQLite serves one process")
-    with database(settings):
-        pass  # migrates
+    # Bound first, so a busy port fails before anything runs; the server process inherits the socket.
+    try:
+        sock = listen(host, port)
+    except OSError as exc:
+        fail(cannot_listen(host, port, exc))
+    migrate(settings)
     if demo:
+        # The demo catalog is sold by the simulators: on for this process only, never in the environment
+        # of a later plain `serve` (docs/decisions.md, D25).
+        os.environ["FLASHPANEL_SIMULATORS"] = "true"
+        get_settings.cache_clear()
         key = seed_demo()
         typer.echo(f"flashpanel is serving on http://{host}:{port}/api/v1  (docs: http://{host}:{port}/docs)")
         typer.echo(f"demo API key: {key}")
@@ -60,11 +78,15 @@ def serve(
         host,
         "--port",
         str(port),
+        "--fd",
+        str(sock.fileno()),
         "--workers",
         str(workers),
         "--forwarded-allow-ips",
         forwarded_allow_ips,
     ]
+    if metrics_port is not None:
+        argv += ["--metrics-port", str(metrics_port), "--metrics-host", metrics_host]
     if not access_log:
         argv.append("--no-access-log")
     if proxy_headers:
@@ -88,14 +110,12 @@ def worker(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = get_settings()
     with database(settings):
-        pass
+        pass  # refuses a missing or unmigrated database in one line
     if metrics_port is not None:
-        from prometheus_client import start_http_server
-
         try:
-            start_http_server(metrics_port, addr=metrics_host)
+            serve_metrics(metrics_host, metrics_port)
         except OSError as exc:
-            fail(f"cannot serve metrics on {metrics_host}:{metrics_port}: {exc.strerror or exc}")
+            fail(cannot_serve_metrics(metrics_host, metrics_port, exc))
 
     async def main() -> None:
         state = build_state(settings)

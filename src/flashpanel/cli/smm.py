@@ -39,7 +39,10 @@ def services_add(
     max_: Annotated[int, typer.Option("--max", help="Largest quantity")],
     type_: Annotated[str, typer.Option("--type")] = "Default",
     description: Annotated[str, typer.Option()] = "",
-    provider: Annotated[str | None, typer.Option(help="Provider name (default: the built-in simulator)")] = None,
+    provider: Annotated[
+        str | None,
+        typer.Option(help="Provider name; `simulator` is the built-in one. Without it the service is not sold"),
+    ] = None,
     upstream_service: Annotated[str | None, typer.Option(help="The provider's service id")] = None,
     refill: Annotated[bool, typer.Option("--refill/--no-refill", help="Customers may ask for refills")] = False,
     cancel: Annotated[bool, typer.Option("--cancel/--no-cancel", help="Customers may cancel orders")] = False,
@@ -62,6 +65,11 @@ def services_add(
     )
     service_id = write(catalog.add_service, spec=spec)
     typer.echo(f"added service {service_id}: {name}")
+    if provider is None:
+        typer.echo(
+            f"service {service_id} has no provider: it is not listed or sold until one is mapped "
+            f"(flashpanel smm services update {service_id} --provider NAME --upstream-service ID)"
+        )
 
 
 @services_app.command("list")
@@ -79,7 +87,7 @@ def services_list() -> None:
                 r["min_quantity"],
                 r["max_quantity"],
                 "active" if r["active"] else "disabled",
-                r["provider_id"] or "simulator",
+                r["provider"] or "none (not sold)",
                 ",".join(flag for flag in catalog.FLAGS if r[flag]) or "-",
             )
             for r in rows
@@ -165,10 +173,14 @@ def _when(epoch: float) -> str:
 def orders_list(
     user: Annotated[str | None, typer.Option(help="Only this customer's orders")] = None,
     status: Annotated[str | None, typer.Option(help="Only orders in this status")] = None,
+    attention: Annotated[
+        bool, typer.Option("--attention", help="Only orders flagged for you (the provider does not know them)")
+    ] = False,
     limit: Annotated[int, typer.Option(min=1, max=10000)] = 50,
 ) -> None:
-    """The newest orders."""
-    rows = read(admin.list_orders, user=user, status=status, limit=limit)
+    """The newest orders. ATTENTION says why an order needs you: check it at its provider, then complete
+    it or cancel it (refund) with set-status / cancel."""
+    rows = read(admin.list_orders, user=user, status=status, attention=attention, limit=limit)
     table(
         [
             (
@@ -183,11 +195,15 @@ def orders_list(
                 r["upstream_order_id"],
                 _when(float(r["created_at"])),
                 r["last_error"],
+                r["attention"],
             )
             for r in rows
         ],
-        ("ID", "CUSTOMER", "SERVICE", "QTY", "CHARGE", "REFUNDED", "STATUS", "REMAINS", "UPSTREAM", "CREATED", "ERROR"),
-    )
+        (
+            "ID", "CUSTOMER", "SERVICE", "QTY", "CHARGE", "REFUNDED", "STATUS", "REMAINS", "UPSTREAM", "CREATED",
+            "ERROR", "ATTENTION",
+        ),
+    )  # fmt: skip
 
 
 @orders_app.command("cancel")

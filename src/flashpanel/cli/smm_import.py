@@ -16,6 +16,8 @@ from flashpanel.providers.adapters import SMM_V2
 from flashpanel.providers.base import ProviderError
 from flashpanel.providers.smm_v2 import SmmV2Provider
 
+MAX_REJECTS_SHOWN = 20
+
 
 def import_from(
     provider: Annotated[str, typer.Argument(help="Provider name (see `flashpanel providers list`)")],
@@ -37,21 +39,28 @@ def import_from(
     try:
         adapter = service.adapter_for(row, secret_box())
         assert isinstance(adapter, SmmV2Provider)
-        services = asyncio.run(adapter.services())
+        listing = asyncio.run(adapter.services())
     except (ProviderError, FlashpanelError) as exc:
         fail(f"{provider}: {exc.message}")
     report = write(
         catalog_sync.import_services,
         provider_id=int(row["id"]),
         exchange_rate=Decimal(row["exchange_rate"]),
-        services=services,
+        services=listing.services,
         markup_percent=markup_percent,
         category=category,
+        rejected=listing.rejected,
     )
+    for rejected in report.rejected[:MAX_REJECTS_SHOWN]:
+        typer.echo(f"skipped upstream service {rejected.service!r}: {rejected.reason}", err=True)
+    if len(report.rejected) > MAX_REJECTS_SHOWN:
+        typer.echo(f"... and {len(report.rejected) - MAX_REJECTS_SHOWN} more unreadable service(s)", err=True)
     if report.created + report.updated == 0:
         where = f" in category {category!r}" if category else ""
-        fail(f"{provider}: no importable services{where} ({len(services)} listed upstream)")
+        listed = len(listing.services) + len(listing.rejected)
+        fail(f"{provider}: no importable services{where} ({listed} listed upstream)")
     typer.echo(
         f"imported {report.created + report.updated} service(s) from {provider} with markup {markup_percent}%: "
-        f"{report.created} created, {report.updated} updated, {report.skipped} skipped"
+        f"{report.created} created, {report.updated} updated, {report.skipped} skipped, "
+        f"{len(report.rejected)} unreadable"
     )

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 
 from flashpanel.cli.common import amount, fail, read, table, write
-from flashpanel.customers import service
+from flashpanel.config import get_settings
+from flashpanel.customers import overview, service
 
 app = typer.Typer(help="Customers (API users) and their wallets.", no_args_is_help=True)
 
@@ -17,25 +19,86 @@ def create(
 ) -> None:
     """Create a customer. The new API key is printed once, alone on the last line."""
     opening = amount(balance, what="balance")
-    if opening < 0:
-        fail("balance must not be negative")
     key = write(service.create_customer, name=name, initial_balance=opening)
     typer.echo(f"created customer {name!r} with balance {opening}")
     typer.echo(key)
 
 
-@app.command("topup")
+# A negative amount typed as is (`topup alice -100`) must reach the amount parser, not Click's option
+# parser, which would answer with a usage box about an unknown option "-1".
+AMOUNT_ARGUMENT = {"ignore_unknown_options": True}
+
+
+@app.command("topup", context_settings=AMOUNT_ARGUMENT)
 def topup(
     name: str,
     value: Annotated[str, typer.Argument(metavar="AMOUNT")],
     note: Annotated[str | None, typer.Option(help="Shown in the ledger")] = None,
 ) -> None:
     """Credit a customer's wallet (one ledger entry)."""
-    credit = amount(value)
+    credit = amount(value, signed=True)
     if credit <= 0:
-        fail("top-up amount must be positive")
+        fail(f"top-up amount must be positive, got {value.strip()!r} (a correction is `users adjust`)")
     balance = write(service.top_up, name=name, amount=credit, note=note)
     typer.echo(f"{name}: balance {balance}")
+
+
+@app.command("adjust", context_settings=AMOUNT_ARGUMENT)
+def adjust(
+    name: str,
+    value: Annotated[str, typer.Argument(metavar="AMOUNT", help="Signed: -100 debits 100, 100 credits 100")],
+    note: Annotated[str | None, typer.Option(help="Why (required; kept in the ledger)")] = None,
+) -> None:
+    """Correct a customer's balance (one `adjustment` ledger entry). Never takes it below zero."""
+    change = amount(value, signed=True)
+    if note is None or not note.strip():
+        fail("--note is required: say why the balance is corrected")
+    balance = write(service.adjust_balance, name=name, amount=change, note=note)
+    typer.echo(f"{name}: adjusted by {change}, balance {balance}")
+
+
+@app.command("show")
+def show(
+    name: str,
+    entries: Annotated[int, typer.Option(min=1, max=1000, help="How many recent ledger entries")] = 10,
+) -> None:
+    """A customer's balance, most recent ledger entries and orders per line."""
+    view = read(overview.customer_overview, name=name, entries=entries)
+    customer = view.customer
+    typer.echo(
+        f"customer {customer.name!r} (id {customer.id}), {'active' if customer.active else 'disabled'}, "
+        f"created {_when(view.created_at)}"
+    )
+    typer.echo(f"balance {customer.balance} {get_settings().currency}")
+    typer.echo("")
+    table(
+        [
+            (line, sum(counts.values()), ", ".join(f"{status} {n}" for status, n in counts.items()) or "-")
+            for line, counts in view.orders.items()
+        ],
+        ("LINE", "ORDERS", "BY STATUS"),
+    )
+    typer.echo("")
+    typer.echo(f"newest ledger entries ({len(view.entries)}):")
+    table(
+        [
+            (
+                e.id,
+                _when(e.created_at),
+                e.kind,
+                e.amount,
+                e.balance_after,
+                f"{e.order_kind} {e.order_id}" if e.order_kind else "",
+                e.note,
+            )
+            for e in view.entries
+        ],
+        ("ID", "WHEN", "KIND", "AMOUNT", "BALANCE", "ORDER", "NOTE"),
+    )
+
+
+def _when(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 @app.command("list")

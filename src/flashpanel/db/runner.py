@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sqlite3
 import threading
 import time
@@ -245,13 +246,17 @@ class Database:
 
 
 def sqlite_path(url: str) -> str:
-    """``sqlite:///./x.db`` → ``./x.db``; ``sqlite:////abs/x.db`` → ``/abs/x.db``."""
+    """``sqlite:///./x.db`` → ``./x.db``; ``sqlite:////abs/x.db`` → ``/abs/x.db``. Creates the parent
+    folder, and the file itself when missing, readable by its owner only (0600): it holds every balance
+    and API key digest. SQLite gives the -wal and -shm files it creates the database file's mode."""
     if not url.startswith("sqlite:///"):
         raise ValueError(f"unsupported database URL: {url!r}")
     path = url[len("sqlite:///") :]
     if path in ("", ":memory:"):
         raise ValueError("flashpanel needs a file-backed SQLite database (WAL mode)")
     Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     return path
 
 

@@ -11,49 +11,38 @@ from decimal import Decimal
 
 from flashpanel.db.runner import Conn, Row
 from flashpanel.errors import NotFound, RuleViolation
+from flashpanel.providers.sale import provider_id_named, takes_orders
 from flashpanel.wallet.money import to_cents
 
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """One way to buy a number for a service: a provider (None = the built-in simulator) and the
-    upstream's own codes for the country and the service."""
+    """One way to buy a number for a service: a provider and the upstream's own codes for the country
+    and the service."""
 
-    provider_id: int | None
+    provider_id: int
     upstream_country: str
     upstream_service: str
 
 
-def sources_of(conn: Conn, *, service_ids: list[int]) -> dict[int, list[Source]]:
-    """The active sources of each service, in the order they are tried: ascending ``priority``, then
-    mapping id. A service with no mapping at all is sold by the simulator under its local codes; a
-    service whose mapped providers are all disabled has no source."""
+def sources_of(conn: Conn, *, service_ids: list[int], simulators: bool) -> dict[int, list[Source]]:
+    """The sources of each service that take new orders (``providers.sale``: the provider is active,
+    and the built-in simulator only while ``simulators`` is on), in the order they are tried:
+    ascending ``priority``, then mapping id. A service without any is not on sale."""
     if not service_ids:
         return {}
     marks = ", ".join("?" for _ in service_ids)
     sources: dict[int, list[Source]] = {service_id: [] for service_id in service_ids}
-    mapped: set[int] = set()
     for row in conn.all(
-        "SELECT m.otp_service_id, m.provider_id, m.upstream_country, m.upstream_service, p.active, p.kind "
+        "SELECT m.otp_service_id, m.provider_id, m.upstream_country, m.upstream_service "
         "FROM otp_service_providers m JOIN providers p ON p.id = m.provider_id "
-        f"WHERE m.otp_service_id IN ({marks}) ORDER BY m.priority, m.id",  # only "?" marks are interpolated
-        service_ids,
+        # only "?" marks are interpolated
+        f"WHERE m.otp_service_id IN ({marks}) AND {takes_orders('p')} ORDER BY m.priority, m.id",
+        [*service_ids, simulators],
     ):
-        service_id = int(row["otp_service_id"])
-        mapped.add(service_id)
-        if row["active"]:
-            sources[service_id].append(
-                Source(int(row["provider_id"]), row["upstream_country"], row["upstream_service"])
-            )
-    unmapped = [service_id for service_id in service_ids if service_id not in mapped]
-    if unmapped:
-        marks = ", ".join("?" for _ in unmapped)
-        for row in conn.all(
-            "SELECT s.id, s.code, c.code AS country_code FROM otp_services s "
-            f"JOIN otp_countries c ON c.id = s.country_id WHERE s.id IN ({marks})",
-            unmapped,
-        ):
-            sources[int(row["id"])] = [Source(None, row["country_code"], row["code"])]
+        sources[int(row["otp_service_id"])].append(
+            Source(int(row["provider_id"]), row["upstream_country"], row["upstream_service"])
+        )
     return sources
 
 
@@ -71,17 +60,20 @@ class ServiceOffer:
     sources: list[Source]
 
 
-def services_of_country(conn: Conn, *, country_id: int) -> list[ServiceOffer]:
-    """The active services of an active country, with their sources; :class:`NotFound` otherwise."""
+def services_of_country(conn: Conn, *, country_id: int, simulators: bool) -> list[ServiceOffer]:
+    """The services of an active country that are on sale (active, with at least one source), with their
+    sources; :class:`NotFound` for an unknown or inactive country."""
     if conn.one("SELECT 1 FROM otp_countries WHERE id = ? AND active", (country_id,)) is None:
         raise NotFound("Country not found")
     rows = conn.all(
         "SELECT id, name, code, price_cents FROM otp_services WHERE country_id = ? AND active ORDER BY id",
         (country_id,),
     )
-    sources = sources_of(conn, service_ids=[int(r["id"]) for r in rows])
+    sources = sources_of(conn, service_ids=[int(r["id"]) for r in rows], simulators=simulators)
     return [
-        ServiceOffer(int(r["id"]), r["name"], r["code"], int(r["price_cents"]), sources[int(r["id"])]) for r in rows
+        ServiceOffer(int(r["id"]), r["name"], r["code"], int(r["price_cents"]), sources[int(r["id"])])
+        for r in rows
+        if sources[int(r["id"])]
     ]
 
 
@@ -138,6 +130,7 @@ def add_service(conn: Conn, *, country: str, name: str, code: str, price: Decima
 
 
 def all_services(conn: Conn, *, country: str | None = None) -> list[Row]:
+    """Every service with its country and how many providers are mapped to it (0: never sold)."""
     sql = (
         "SELECT s.id, c.code AS country, s.name, s.code, s.price_cents, s.active, "
         "(SELECT COUNT(*) FROM otp_service_providers m WHERE m.otp_service_id = s.id) AS providers "
@@ -176,14 +169,12 @@ def update_service(
 def map_provider(
     conn: Conn, *, service_id: int, provider: str, upstream_country: str, upstream_service: str, priority: int
 ) -> None:
-    """Let a provider (by name) sell this service; re-mapping the same provider updates its codes."""
+    """Let a provider (by name; ``simulator`` is the built-in one) sell this service; re-mapping the same
+    provider updates its codes."""
     _service_exists(conn, service_id)
-    row = conn.one("SELECT id FROM providers WHERE name = ?", (provider,))
-    if row is None:
-        raise NotFound(f"No provider named {provider!r}")
     if not upstream_country.strip() or not upstream_service.strip():
         raise RuleViolation("Upstream country and service must not be empty")
-    provider_id = int(row["id"])
+    provider_id = provider_id_named(conn, provider)
     conn.execute(
         "DELETE FROM otp_service_providers WHERE otp_service_id = ? AND provider_id = ?", (service_id, provider_id)
     )
@@ -192,3 +183,14 @@ def map_provider(
         "(otp_service_id, provider_id, upstream_country, upstream_service, priority) VALUES (?, ?, ?, ?, ?)",
         (service_id, provider_id, upstream_country.strip(), upstream_service.strip(), priority),
     )
+
+
+def unmap_provider(conn: Conn, *, service_id: int, provider: str) -> None:
+    """Stop a provider (by name) selling this service; numbers it already sold are not concerned."""
+    _service_exists(conn, service_id)
+    provider_id = provider_id_named(conn, provider)
+    deleted = conn.execute(
+        "DELETE FROM otp_service_providers WHERE otp_service_id = ? AND provider_id = ?", (service_id, provider_id)
+    ).rowcount
+    if not deleted:
+        raise NotFound(f"Provider {provider.strip()!r} does not sell service {service_id}")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flashpanel.db.runner import Conn
+from flashpanel.providers.sale import simulator_id
 
 DEMO_COUNTRIES: tuple[tuple[str, str], ...] = (
     ("United States", "US"),
     ("United Kingdom", "GB"),
     ("Nigeria", "NG"),
 )
-# (name, code, price in cents); no provider mapping, so the simulator sells them.
+# (name, code, price in cents); mapped to the simulator under their own codes.
 DEMO_SERVICES: tuple[tuple[str, str, int], ...] = (
     ("Demo Chat", "dchat", 35000),
     ("Demo Mail", "dmail", 20000),
@@ -18,7 +19,9 @@ DEMO_SERVICES: tuple[tuple[str, str, int], ...] = (
 
 
 def seed(conn: Conn) -> None:
-    """Add the demo countries and services that are missing (by code); running it again adds nothing."""
+    """Add the demo countries and services that are missing (by code), each service mapped to the
+    simulator; running it again adds nothing. They sell only while ``FLASHPANEL_SIMULATORS`` is on."""
+    simulator = simulator_id(conn)
     for name, country_code in DEMO_COUNTRIES:
         row = conn.one("SELECT id FROM otp_countries WHERE code = ?", (country_code,))
         if row is None:
@@ -29,8 +32,46 @@ def seed(conn: Conn) -> None:
             assert row is not None
         country_id = int(row["id"])
         for service_name, code, price_cents in DEMO_SERVICES:
-            if conn.one("SELECT 1 FROM otp_services WHERE country_id = ? AND code = ?", (country_id, code)) is None:
-                conn.execute(
-                    "INSERT INTO otp_services (country_id, name, code, price_cents, active) VALUES (?, ?, ?, ?, ?)",
-                    (country_id, service_name, code, price_cents, True),
-                )
+            if conn.one("SELECT 1 FROM otp_services WHERE country_id = ? AND code = ?", (country_id, code)) is not None:
+                continue
+            service = conn.one(
+                "INSERT INTO otp_services (country_id, name, code, price_cents, active) VALUES (?, ?, ?, ?, ?) "
+                "RETURNING id",
+                (country_id, service_name, code, price_cents, True),
+            )
+            assert service is not None
+            conn.execute(
+                "INSERT INTO otp_service_providers (otp_service_id, provider_id, upstream_service, upstream_country, "
+                "priority) VALUES (?, ?, ?, ?, 0)",
+                (service["id"], simulator, code, country_code),
+            )
+
+
+def remove(conn: Conn) -> tuple[int, int]:
+    """Delete the demo services no order refers to (with their provider mappings), and disable the others;
+    then delete the demo countries left with no service and no order (a country the operator sells in
+    stays). Returns (services deleted, services disabled)."""
+    deleted = disabled = 0
+    codes = [code for _, code, _ in DEMO_SERVICES]
+    for _, country_code in DEMO_COUNTRIES:
+        country = conn.one("SELECT id FROM otp_countries WHERE code = ?", (country_code,))
+        if country is None:
+            continue
+        for code in codes:
+            row = conn.one("SELECT id FROM otp_services WHERE country_id = ? AND code = ?", (country["id"], code))
+            if row is None:
+                continue
+            if conn.one("SELECT 1 FROM otp_orders WHERE otp_service_id = ? LIMIT 1", (row["id"],)) is None:
+                conn.execute("DELETE FROM otp_service_providers WHERE otp_service_id = ?", (row["id"],))
+                conn.execute("DELETE FROM otp_services WHERE id = ?", (row["id"],))
+                deleted += 1
+            else:
+                conn.execute("UPDATE otp_services SET active = ? WHERE id = ?", (False, row["id"]))
+                disabled += 1
+        in_use = conn.one(
+            "SELECT 1 FROM otp_services WHERE country_id = ? UNION ALL SELECT 1 FROM otp_orders WHERE country_id = ?",
+            (country["id"], country["id"]),
+        )
+        if in_use is None:
+            conn.execute("DELETE FROM otp_countries WHERE id = ?", (country["id"],))
+    return deleted, disabled

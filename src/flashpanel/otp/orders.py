@@ -39,10 +39,10 @@ class OpenedOrder:
     sources: list[Source]
 
 
-def open_order(conn: Conn, *, key_digest: str, country_id: int, service_id: int) -> OpenedOrder:
+def open_order(conn: Conn, *, key_digest: str, country_id: int, service_id: int, simulators: bool) -> OpenedOrder:
     """Unit 1 of a purchase: authenticate, check the pair, debit the price and store a ``pending``
-    order. Raises 422 for an unknown or unsellable pair and 400 for a short balance; either way
-    nothing is written."""
+    order. Raises 422 for an unknown pair or one not on sale (inactive, or no source that takes new
+    orders: see ``catalog.sources_of``) and 400 for a short balance; either way nothing is written."""
     customer_id = authenticate(conn, key_digest=key_digest)
     service = conn.one(
         "SELECT s.id, s.name, s.price_cents, c.name AS country_name FROM otp_services s "
@@ -50,11 +50,9 @@ def open_order(conn: Conn, *, key_digest: str, country_id: int, service_id: int)
         "WHERE s.id = ? AND s.country_id = ? AND s.active AND c.active",
         (service_id, country_id),
     )
-    if service is None:
+    sources = [] if service is None else sources_of(conn, service_ids=[service_id], simulators=simulators)[service_id]
+    if service is None or not sources:
         raise RuleViolation("Unknown service for this country")
-    sources = sources_of(conn, service_ids=[service_id])[service_id]
-    if not sources:
-        raise RuleViolation("No numbers available")
     at = now()
     request_id = secrets.token_hex(16)
     price_cents = int(service["price_cents"])
@@ -84,7 +82,7 @@ class Activated:
 
 
 def activate(
-    conn: Conn, *, order_id: int, provider_id: int | None, activation: Activation, expires_at: float, first_check: float
+    conn: Conn, *, order_id: int, provider_id: int, activation: Activation, expires_at: float, first_check: float
 ) -> Activated | None:
     """Unit 2 of a purchase, on success: ``pending`` → ``waiting`` with the number. ``None`` if the
     order is no longer pending (the worker already resolved it as interrupted).
@@ -148,8 +146,37 @@ def history(conn: Conn, *, key_digest: str, page: int, limit: int) -> tuple[list
     return rows, total
 
 
-def cancel(conn: Conn, *, order_id: int, error: str | None = None) -> Transitioned | None:
-    return transition(conn, order_id=order_id, from_status="waiting", to_status="cancelled", last_error=error)
+def cancel(conn: Conn, *, order_id: int, error: str | None = None, attention: str | None = None) -> Transitioned | None:
+    """``waiting`` → ``cancelled``, refunded. ``error``/``attention``: the upstream cancel failed, and the
+    operator should release the number by hand (see :func:`unreleased_note`)."""
+    return transition(
+        conn,
+        order_id=order_id,
+        from_status="waiting",
+        to_status="cancelled",
+        last_error=error,
+        attention=attention,
+        attention_at=now() if attention else None,
+    )
+
+
+def unreleased_note(*, activation_id: str, error: str) -> str:
+    """What the operator reads when a number could not be released upstream."""
+    return (
+        f"the number (activation {activation_id}) could not be released upstream ({error}): cancel it at the "
+        "provider, then mark this handled (flashpanel otp orders resolve ID)"
+    )[:1000]
+
+
+def flag_unreleased(conn: Conn, *, order_id: int, activation_id: str, error: str) -> None:
+    """A background release of a number (expired, interrupted or refused order) failed upstream: flag
+    the order for the operator. Its status and money stay as they are."""
+    at = now()
+    note = unreleased_note(activation_id=activation_id, error=error)
+    conn.execute(
+        "UPDATE otp_orders SET attention = ?, attention_at = ?, last_error = ?, updated_at = ? WHERE id = ?",
+        (note, at, f"upstream cancel failed: {error}"[:500], at, order_id),
+    )
 
 
 def expire(conn: Conn, *, order_id: int) -> Transitioned | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
@@ -26,6 +27,7 @@ from flashpanel.errors import FlashpanelError, RuleViolation
 from flashpanel.otp import orders
 from flashpanel.otp.availability import cache_of
 from flashpanel.otp.catalog import Source
+from flashpanel.otp.phone import e164
 from flashpanel.providers import registry
 from flashpanel.providers.base import Activation, NoNumbersAvailable, ProviderError, SmsState
 from flashpanel.state import AppState
@@ -41,6 +43,8 @@ T = TypeVar("T")
 BUY_TIMEOUT = 20.0
 CHECK_TIMEOUT = 2.0  # /check asks the provider itself only this long, then answers "waiting"
 RELEASE_TIMEOUT = 10.0
+# Upstream answers to a cancel that mean the activation is already over there: nothing to release.
+ALREADY_GONE = frozenset({"NO_ACTIVATION"})
 
 
 class NumberProviderUnavailable(FlashpanelError):
@@ -71,9 +75,15 @@ async def purchase(units: Units, *, key_digest: str, country_id: int, service_id
     numbers), 400 (balance), 503 (providers failing). On every failure the customer's balance ends as
     it began."""
     state = units.state
-    opened = await units.write(orders.open_order, key_digest=key_digest, country_id=country_id, service_id=service_id)
+    opened = await units.write(
+        orders.open_order,
+        key_digest=key_digest,
+        country_id=country_id,
+        service_id=service_id,
+        simulators=state.settings.simulators,
+    )
     try:
-        source, activation = await _buy(state, opened.sources)
+        source, activation = await _buy(state, opened.order_id, opened.sources)
     except Exception as exc:
         error = str(exc) or exc.__class__.__name__
         await retrying(
@@ -99,7 +109,7 @@ async def purchase(units: Units, *, key_digest: str, country_id: int, service_id
         what=f"storing otp order {opened.order_id}'s number",
     )
     if activated is None:  # resolved as interrupted meanwhile (and refunded): give the number back
-        release_soon(state, source.provider_id, activation.activation_id)
+        release_soon(state, source.provider_id, activation.activation_id, order_id=opened.order_id)
         raise NumberProviderUnavailable("The purchase took too long and was refunded; try again")
     cache_of(state).forget_provider(source.provider_id)
     return {
@@ -115,9 +125,10 @@ async def purchase(units: Units, *, key_digest: str, country_id: int, service_id
     }
 
 
-async def _buy(state: AppState, sources: list[Source]) -> tuple[Source, Activation]:
-    """The first number any source sells, in order. Raises :class:`NoNumbersAvailable` when every
-    source had none, else the last failure that was not "no numbers"."""
+async def _buy(state: AppState, order_id: int, sources: list[Source]) -> tuple[Source, Activation]:
+    """The first number any source sells, in order, its phone number in E.164. Raises
+    :class:`NoNumbersAvailable` when every source had none, else the last failure that was not "no
+    numbers". A number that cannot be read as E.164 counts as that source's failure (and is released)."""
     failures: list[Exception] = []
     for source in sources:
         try:
@@ -126,7 +137,15 @@ async def _buy(state: AppState, sources: list[Source]) -> tuple[Source, Activati
                 provider.buy_number(upstream_country=source.upstream_country, upstream_service=source.upstream_service),
                 timeout=BUY_TIMEOUT,
             )
-            return source, activation
+            phone = e164(activation.phone_number)
+            if phone is None:
+                release_soon(state, source.provider_id, activation.activation_id, order_id=order_id)
+                raise ProviderError(
+                    f"unreadable phone number from the provider: {activation.phone_number[:40]!r}",
+                    retryable=True,
+                    token="MALFORMED",
+                )
+            return source, replace(activation, phone_number=phone)
         except NoNumbersAvailable as exc:
             failures.append(exc)
         except Exception as exc:  # timeouts, upstream errors, a broken adapter: try the next source
@@ -208,7 +227,7 @@ async def _expire_now(state: AppState, order: Row) -> Row:
     done = await state.db.write(orders.expire, order_id=int(order["id"]))
     if done is None:  # something else won the race: report what it did
         return await state.db.read(orders.order_by_id, order_id=int(order["id"]))
-    release_soon(state, done.order["provider_id"], done.order["upstream_activation_id"])
+    release_soon(state, done.order["provider_id"], done.order["upstream_activation_id"], order_id=int(order["id"]))
     return done.order
 
 
@@ -221,19 +240,24 @@ async def cancel(units: Units, *, key_digest: str, request_id: str) -> dict[str,
     order = await _as_it_stands(state, order)  # a code that already arrived is delivered, not refunded
     if order["status"] != "waiting":
         raise RuleViolation(_not_cancellable(order["status"]))
-    error = None
+    failure = None
     try:
         provider = await registry.number_provider(state, order["provider_id"])
         await asyncio.wait_for(provider.cancel(order["upstream_activation_id"]), RELEASE_TIMEOUT)
     except ProviderError as exc:
         if exc.token == "EARLY_CANCEL_DENIED":
             raise RuleViolation("The provider does not allow cancelling this number yet; try again shortly") from None
-        error = f"upstream cancel failed: {exc.message}"
+        failure = exc.message
     except Exception as exc:  # the upstream is down: the customer's cancel still stands
-        error = f"upstream cancel failed: {exc!r}"
-    if error:
-        log.warning("otp order %s: %s", order["id"], error)
-    done = await units.write(orders.cancel, order_id=int(order["id"]), error=error)
+        failure = repr(exc)
+    note = None
+    if failure:
+        # The customer is refunded all the same; the number may still be billed upstream, so the operator
+        # is asked to release it by hand (``flashpanel otp orders list --attention``).
+        log.warning("otp order %s: upstream cancel failed: %s", order["id"], failure)
+        note = orders.unreleased_note(activation_id=order["upstream_activation_id"], error=failure)
+    error = f"upstream cancel failed: {failure}"[:500] if failure else None
+    done = await units.write(orders.cancel, order_id=int(order["id"]), error=error, attention=note)
     if done is None:
         current = await state.db.read(orders.order_by_id, order_id=int(order["id"]))
         raise RuleViolation(_not_cancellable(current["status"]))
@@ -270,7 +294,9 @@ def history_item(order: Row) -> dict[str, Any]:
 
 
 # -- talking to providers after the fact -------------------------------------------------------------
-def _in_background(state: AppState, name: str, provider_id: int | None, activation_id: str | None) -> None:
+def _in_background(
+    state: AppState, name: str, provider_id: int | None, activation_id: str | None, order_id: int | None = None
+) -> None:
     if activation_id is None:
         return
 
@@ -278,8 +304,10 @@ def _in_background(state: AppState, name: str, provider_id: int | None, activati
         try:
             provider = await registry.number_provider(state, provider_id)
             await asyncio.wait_for(getattr(provider, name)(activation_id), RELEASE_TIMEOUT)
-        except Exception as exc:  # best effort: the upstream ends the activation on its own anyway
+        except Exception as exc:
             log.info("%s of activation %s failed: %r", name, activation_id, exc)
+            if order_id is not None and not _already_gone(exc):
+                await _flag_unreleased(state, order_id, activation_id, exc)
 
     tasks: set[asyncio.Task[None]] = state.extras.setdefault("otp_background", set())
     task = asyncio.create_task(run())
@@ -287,9 +315,26 @@ def _in_background(state: AppState, name: str, provider_id: int | None, activati
     task.add_done_callback(tasks.discard)
 
 
-def release_soon(state: AppState, provider_id: int | None, activation_id: str | None) -> None:
-    """Tell the provider, without waiting, that the number is no longer wanted (expired order)."""
-    _in_background(state, "cancel", provider_id, activation_id)
+def _already_gone(exc: Exception) -> bool:
+    """The upstream no longer has the activation (it ended it itself): nothing is left to release."""
+    return isinstance(exc, ProviderError) and exc.token in ALREADY_GONE
+
+
+async def _flag_unreleased(state: AppState, order_id: int, activation_id: str, exc: Exception) -> None:
+    error = exc.message if isinstance(exc, ProviderError) else repr(exc)
+    try:
+        await state.db.write(orders.flag_unreleased, order_id=order_id, activation_id=activation_id, error=error)
+    except Exception:  # the log line is then all the operator gets
+        log.exception("otp order %s: recording that activation %s was not released failed", order_id, activation_id)
+    else:
+        log.warning("otp order %s: activation %s was not released upstream: %s", order_id, activation_id, error)
+
+
+def release_soon(state: AppState, provider_id: int | None, activation_id: str | None, *, order_id: int) -> None:
+    """Tell the provider, without waiting, that the number is no longer wanted (an expired, interrupted
+    or refused order). If it cannot be told, the order is flagged for the operator: the number may still
+    be billed upstream."""
+    _in_background(state, "cancel", provider_id, activation_id, order_id)
 
 
 def finish_soon(state: AppState, provider_id: int | None, activation_id: str | None) -> None:

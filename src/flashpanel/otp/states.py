@@ -36,7 +36,17 @@ TERMINAL: frozenset[Status] = frozenset({"completed", "cancelled", "expired", "f
 
 # Columns a transition may set besides the status (never money, never ownership).
 _SETTABLE = frozenset(
-    {"phone_number", "upstream_activation_id", "provider_id", "expires_at", "next_check_at", "sms_code", "last_error"}
+    {
+        "phone_number",
+        "upstream_activation_id",
+        "provider_id",
+        "expires_at",
+        "next_check_at",
+        "sms_code",
+        "last_error",
+        "attention",
+        "attention_at",
+    }
 )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
     true,
 )
 
@@ -39,7 +40,7 @@ otp_services = Table(
 )
 
 # Which providers can sell a number for a (country, service), tried in ascending ``priority`` (then id).
-# A service with no row here is sold by the built-in simulator (upstream codes = the local codes).
+# A service with no row here is not sold (the built-in simulator is a provider row like the others).
 otp_service_providers = Table(
     "otp_service_providers",
     metadata,
@@ -75,7 +76,17 @@ otp_orders = Table(
     Column("checks", Integer, nullable=False, server_default="0"),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
+    # Why the operator should look at the order (a refunded number that could not be released
+    # upstream), and since when; NULL when there is nothing to do.
+    Column("attention", Text, nullable=True),
+    Column("attention_at", Float, nullable=True),
     Index("ix_otp_orders_customer_id_id", "customer_id", "id"),
     Index("ix_otp_orders_status_expires_at", "status", "expires_at"),
     Index("ix_otp_orders_status_next_check_at", "status", "next_check_at"),
+    Index(
+        "ix_otp_orders_attention_at",
+        "attention_at",
+        sqlite_where=text("attention_at IS NOT NULL"),
+        postgresql_where=text("attention_at IS NOT NULL"),
+    ),
 )

@@ -3,7 +3,8 @@
 - ``otp-poll``: asks the providers for the SMS of waiting orders that are due (per-order back-off);
 - ``otp-expire``: gives waiting orders past their deadline a last look for their SMS, then expires and
   refunds them and releases the numbers;
-- ``otp-interrupted``: fails and refunds purchases left ``pending`` by a crash.
+- ``otp-interrupted``: fails and refunds purchases left ``pending`` by a crash;
+- ``otp-attention``: publishes how many orders wait for the operator (a number not released upstream).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import asyncio
 import logging
 
 from flashpanel.db.runner import Row, now
-from flashpanel.otp import orders, service
+from flashpanel.metrics import ORDERS_ATTENTION
+from flashpanel.otp import admin, orders, service
 from flashpanel.providers import registry
 from flashpanel.providers.base import SmsState
 from flashpanel.state import AppState
@@ -69,8 +71,16 @@ async def resolve_interrupted(state: AppState) -> int:
     return resolved
 
 
+async def count_attention(state: AppState) -> int:
+    """Publish how many orders wait for the operator (``flashpanel_orders_attention{line="otp"}``)."""
+    ORDERS_ATTENTION.labels("otp").set(await state.db.read(admin.attention_count))
+    return 0
+
+
+ATTENTION = Loop("otp-attention", count_attention)
 LOOPS: list[Loop] = [
     Loop("otp-poll", poll_sms),
     Loop("otp-expire", expire_overdue),
     Loop("otp-interrupted", resolve_interrupted),
+    ATTENTION,
 ]

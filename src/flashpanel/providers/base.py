@@ -9,7 +9,7 @@ are already flashpanel's own words; adapters translate the upstream's spelling.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal, Protocol
 
@@ -87,6 +87,22 @@ class UpstreamService:
     cancel: bool = False
     dripfeed: bool = False
     description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedService:
+    """A catalog entry an upstream sent that could not be read: its id as sent, and why."""
+
+    service: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamCatalog:
+    """An upstream's services list as read: one bad entry is set aside, never fatal to the others."""
+
+    services: list[UpstreamService] = field(default_factory=list)
+    rejected: list[RejectedService] = field(default_factory=list)
 
 
 class SmmProvider(Protocol):

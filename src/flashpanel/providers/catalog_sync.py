@@ -13,17 +13,23 @@ cost rounded *up* to the cent (nor below 1 cent).
   the new cost would put a price below cost: that price is raised to keep its previous margin (or to
   the cost when no margin is known), and reported. It never lowers a price and never re-enables a
   service (the operator may have disabled it).
+
+An entry the upstream sent that cannot be read (``UpstreamCatalog.rejected``: no id, a rate, min or max
+that is not a number within bounds), or whose price would be out of range, is skipped and reported; the
+rest of the list is applied. The sync leaves such a service as it was rather than disabling it.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, Decimal
+from decimal import ROUND_CEILING, Context, Decimal, InvalidOperation
+from functools import partial
 
 from flashpanel.db.runner import Conn, Row, now
 from flashpanel.errors import RuleViolation
-from flashpanel.providers.base import UpstreamService
+from flashpanel.providers.base import RejectedService, UpstreamService
 from flashpanel.wallet.money import to_cents
 
 log = logging.getLogger("flashpanel.providers.catalog")
@@ -31,6 +37,9 @@ log = logging.getLogger("flashpanel.providers.catalog")
 # Orders carry a link and a quantity, charged per 1000: only upstream services of this shape are
 # imported (Package, Custom Comments, Subscriptions... need other parameters or a flat price).
 IMPORTABLE_TYPES = frozenset({"default"})
+# The highest price per 1000 a service may have, in cents: charges for any quantity a service may allow
+# (up to 2**31 - 1) then stay far inside the 64-bit columns.
+MAX_RATE_CENTS = 10**12
 
 
 def cost_floor_cents(cost_rate: Decimal, exchange_rate: Decimal) -> int:
@@ -44,10 +53,16 @@ def sell_rate_cents(cost_rate: Decimal, exchange_rate: Decimal, markup_percent: 
     return max(to_cents(price), cost_floor_cents(cost_rate, exchange_rate))
 
 
+# Enough digits for any bounded upstream figure (providers.numbers) at 12 places.
+_WIDE = Context(prec=60)
+
+
 def cost_text(rate: Decimal) -> str:
-    """Full precision, no exponent: ``Decimal("2.5E-4")`` → ``"0.00025"``."""
-    text = format(rate.normalize(), "f")
-    return text if len(text) <= 32 else format(rate.quantize(Decimal("1e-12")).normalize(), "f")[:32]
+    """Full precision, no exponent, at most 32 characters: ``Decimal("2.5E-4")`` → ``"0.00025"``."""
+    text = format(rate.normalize(_WIDE), "f")
+    return (
+        text if len(text) <= 32 else format(rate.quantize(Decimal("1e-12"), context=_WIDE).normalize(_WIDE), "f")[:32]
+    )
 
 
 @dataclass
@@ -58,6 +73,8 @@ class CatalogReport:
     skipped: int = 0
     # upstream service id -> (old, new) price in cents, where a cost rise forced a price up
     repriced: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # entries left out because the upstream's figures could not be read or priced
+    rejected: list[RejectedService] = field(default_factory=list)
 
 
 def _local(conn: Conn, provider_id: int) -> dict[str, Row]:
@@ -79,6 +96,18 @@ def _fields(service: UpstreamService) -> tuple[object, ...]:
     )
 
 
+def _priced(service: UpstreamService, price: Callable[[], int]) -> int | RejectedService:
+    """``price()``, or the reason the service cannot be sold at it: out of range (or beyond what the
+    decimal arithmetic can round, for an extreme cost times exchange rate)."""
+    try:
+        cents = price()
+    except InvalidOperation:
+        cents = MAX_RATE_CENTS + 1
+    if cents > MAX_RATE_CENTS:
+        return RejectedService(service.service, f"price out of range (above {MAX_RATE_CENTS} cents per 1000)")
+    return cents
+
+
 def import_services(
     conn: Conn,
     *,
@@ -87,12 +116,15 @@ def import_services(
     services: list[UpstreamService],
     markup_percent: Decimal,
     category: str | None = None,
+    rejected: Sequence[RejectedService] = (),
 ) -> CatalogReport:
-    """Create or update (and re-enable) local services for the upstream ones, priced with the markup."""
+    """Create or update (and re-enable) local services for the upstream ones, priced with the markup.
+    ``rejected`` (entries the adapter could not read) and services priced out of range are reported in
+    ``CatalogReport.rejected`` and left out."""
     if markup_percent < 0:
         raise RuleViolation("markup must not be negative (prices never go below cost)")
     local = _local(conn, provider_id)
-    report = CatalogReport()
+    report = CatalogReport(rejected=list(rejected))
     wanted = category.strip().lower() if category else None
     at = now()
     for service in services:
@@ -101,7 +133,10 @@ def import_services(
         if service.min < 1 or service.rate <= 0 or service.type.strip().lower() not in IMPORTABLE_TYPES:
             report.skipped += 1
             continue
-        price = sell_rate_cents(service.rate, exchange_rate, markup_percent)
+        price = _priced(service, partial(sell_rate_cents, service.rate, exchange_rate, markup_percent))
+        if isinstance(price, RejectedService):
+            report.rejected.append(price)
+            continue
         row = local.get(service.service)
         if row is None:
             conn.execute(
@@ -122,13 +157,34 @@ def import_services(
     return report
 
 
+def _keep_margin(service: UpstreamService, price: int, row: Row, floor: int, exchange_rate: Decimal) -> int:
+    """The price that keeps the service's previous margin over its new cost (at least the cost)."""
+    old_cost = Decimal(row["cost_rate"]) if row["cost_rate"] else None
+    if not old_cost or old_cost <= 0:
+        return floor
+    margin = Decimal(price) / (old_cost * exchange_rate * 100)
+    return max(floor, to_cents(service.rate * exchange_rate * margin))
+
+
 def sync_services(
-    conn: Conn, *, provider_id: int, exchange_rate: Decimal, services: list[UpstreamService]
+    conn: Conn,
+    *,
+    provider_id: int,
+    exchange_rate: Decimal,
+    services: list[UpstreamService],
+    rejected: Sequence[RejectedService] = (),
 ) -> CatalogReport:
-    """Bring the provider's imported services in line with the upstream list (see module doc)."""
+    """Bring the provider's imported services in line with the upstream list (see module doc). A service
+    among ``rejected``, or whose new price would be out of range, is left as it was and reported."""
     upstream = {s.service: s for s in services}
-    report = CatalogReport()
+    unreadable = {r.service for r in rejected}
+    report = CatalogReport(rejected=list(rejected))
     for upstream_id, row in _local(conn, provider_id).items():
+        if upstream_id in unreadable:
+            log.warning(
+                "smm service %s (upstream %s): unreadable upstream entry, left as it was", row["id"], upstream_id
+            )
+            continue
         service = upstream.get(upstream_id)
         if service is None or service.rate <= 0:
             if row["active"]:
@@ -139,11 +195,12 @@ def sync_services(
         price = int(row["rate_cents"])
         floor = cost_floor_cents(service.rate, exchange_rate)
         if price < floor:
-            new_price = floor
-            old_cost = Decimal(row["cost_rate"]) if row["cost_rate"] else None
-            if old_cost and old_cost > 0:
-                margin = Decimal(price) / (old_cost * exchange_rate * 100)
-                new_price = max(floor, to_cents(service.rate * exchange_rate * margin))
+            repriced = _priced(service, partial(_keep_margin, service, price, row, floor, exchange_rate))
+            if isinstance(repriced, RejectedService):
+                report.rejected.append(repriced)
+                log.warning("smm service %s (upstream %s): %s, left as it was", row["id"], upstream_id, repriced.reason)
+                continue
+            new_price = repriced
             report.repriced[upstream_id] = (price, new_price)
             log.warning(
                 "smm service %s (upstream %r): cost rose above its price; price %d -> %d cents",

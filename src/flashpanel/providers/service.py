@@ -14,6 +14,7 @@ from flashpanel.crypto import SecretBox
 from flashpanel.db.runner import Conn, Row, now
 from flashpanel.errors import NotFound, RuleViolation
 from flashpanel.providers.adapters import KINDS, SMM_V2
+from flashpanel.providers.sale import SIMULATOR_KIND, SIMULATOR_NAME
 from flashpanel.providers.smm_v2 import SmmV2Provider
 from flashpanel.providers.sms_activate import SmsActivateProvider
 
@@ -60,6 +61,24 @@ def parse_exchange_rate(text: str | Decimal) -> Decimal:
     return rate
 
 
+def _check_url(url: str) -> str:
+    url = url.strip()
+    if not url.startswith(("http://", "https://")):
+        raise RuleViolation(f"url must start with http:// or https://, got {url!r}")
+    return url
+
+
+def _check_key(api_key: str) -> str:
+    if not api_key.strip():
+        raise RuleViolation("the API key must not be empty")
+    return api_key.strip()
+
+
+def is_cleartext(url: str) -> bool:
+    """An ``http://`` URL: the API key would cross the network unencrypted."""
+    return url.strip().lower().startswith("http://")
+
+
 def add_provider(
     conn: Conn,
     *,
@@ -75,12 +94,12 @@ def add_provider(
     name = name.strip()
     if not name or len(name) > 100:
         raise RuleViolation("provider name must be 1 to 100 characters")
+    if name == SIMULATOR_NAME:
+        raise RuleViolation(f"the name {SIMULATOR_NAME!r} is reserved for the built-in simulator")
     if kind not in KINDS:
         raise RuleViolation(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
-    if not url.startswith(("http://", "https://")):
-        raise RuleViolation(f"url must start with http:// or https://, got {url!r}")
-    if not api_key.strip():
-        raise RuleViolation("the API key must not be empty")
+    url = _check_url(url)
+    api_key = _check_key(api_key)
     currency = currency.strip().upper()
     if not currency or len(currency) > 8:
         raise RuleViolation(f"currency must be a code like USD, got {currency!r}")
@@ -90,7 +109,7 @@ def add_provider(
     conn.execute(
         "INSERT INTO providers (name, kind, url, api_key_encrypted, currency, exchange_rate, active, created_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (name, kind, url, secrets.encrypt(api_key.strip()), currency, str(rate), True, now()),
+        (name, kind, url, secrets.encrypt(api_key), currency, str(rate), True, now()),
     )
     return get_provider_or_raise(conn, name=name)
 
@@ -114,6 +133,26 @@ def get_provider_or_raise(conn: Conn, *, name: str) -> ProviderInfo:
 def set_active(conn: Conn, *, name: str, active: bool) -> ProviderInfo:
     get_provider_or_raise(conn, name=name)
     conn.execute("UPDATE providers SET active = ? WHERE name = ?", (active, name))
+    return get_provider_or_raise(conn, name=name)
+
+
+def update_provider(
+    conn: Conn, *, secrets: SecretBox, name: str, url: str | None = None, api_key: str | None = None
+) -> ProviderInfo:
+    """Change a provider's URL and/or key (encrypted before it is stored). Running processes use the new
+    values within ``registry.REFRESH_SECONDS``; orders already placed follow the provider to its new
+    address."""
+    info = get_provider_or_raise(conn, name=name)
+    if info.kind == SIMULATOR_KIND:
+        raise RuleViolation(f"provider {name!r} is the built-in simulator: it has no URL or key")
+    if url is None and api_key is None:
+        raise RuleViolation("nothing to change: give a new URL or key")
+    if url is not None:
+        conn.execute("UPDATE providers SET url = ? WHERE id = ?", (_check_url(url), info.id))
+    if api_key is not None:
+        conn.execute(
+            "UPDATE providers SET api_key_encrypted = ? WHERE id = ?", (secrets.encrypt(_check_key(api_key)), info.id)
+        )
     return get_provider_or_raise(conn, name=name)
 
 

@@ -1,8 +1,9 @@
 """The built-in number provider: fictional numbers, a per-(country, service) pool, a code after a delay.
 
-It is the embedded default and the demo's provider, and it behaves like a real upstream where it
-matters to flashpanel: numbers run out, a cancel gives the number back, and the SMS arrives later.
-State lives in memory, one simulator per process (see ``providers.registry``).
+It is the demo's number provider (a provider row of kind ``simulator``, selling only while
+``FLASHPANEL_SIMULATORS`` is on), and it behaves like a real upstream where it matters to flashpanel:
+numbers run out, a cancel gives the number back, and the SMS arrives later. State lives in memory, one
+simulator per process (see ``providers.registry``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The built-in SMM provider: fulfils orders on its own, over ``FLASHPANEL_SIMULATOR_SMM_SECONDS``.
+"""The built-in SMM provider: fulfils orders on its own, over ``FLASHPANEL_SIMULATOR_SMM_SECONDS``. Its
+services (bound to a provider row of kind ``simulator``) sell only while ``FLASHPANEL_SIMULATORS`` is on.
 
 It keeps no state. Everything it needs later is written into the upstream order id it hands back
 (``sim:<submitted at, ms>:<quantity>:<outcome>:<nonce>``), and an order's progress is a pure function

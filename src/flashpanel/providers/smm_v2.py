@@ -8,8 +8,11 @@ and spelling, ``{"error": ...}`` with HTTP 200 or with 4xx/5xx, HTML or empty bo
 Error classification (``ProviderError.retryable`` / ``token``), see docs/decisions.md:
 
 - transport: cannot connect → ``UNREACHABLE``; no (complete) answer → ``TIMEOUT``; HTTP 5xx without an
-  error body → ``HTTP_5XX``; 429 → ``RATE_LIMITED``; HTML → ``HTML``; empty → ``EMPTY``; not JSON or an
-  unexpected shape → ``MALFORMED``: all retryable.
+  error body → ``HTTP_5XX``; 429 → ``RATE_LIMITED``; HTML → ``HTML``; empty → ``EMPTY``; an answer over
+  ``MAX_ANSWER_BYTES`` → ``TOO_LARGE``; not JSON or an unexpected shape → ``MALFORMED``: all retryable.
+- numbers are read within bounds (``providers.numbers``): an order whose ``remains`` or ``start_count`` is
+  unreadable or out of range (``"1e300000"``, ``"NaN"``, ``"33.5"``, past 64 bits) gets a ``MALFORMED``
+  error of its own, and a catalog entry with such a rate, min or max is rejected, the others kept.
 - ``{"error": message}``, by message: bad key → ``BAD_KEY``; service → ``BAD_SERVICE``; link/url/username
   → ``BAD_LINK``; quantity/min/max → ``BAD_QUANTITY``; order id → ``BAD_ORDER``: not retryable.
   Not enough funds → ``NO_FUNDS``, *retryable*: the operator can top the upstream up, and the submission
@@ -21,49 +24,56 @@ Error classification (``ProviderError.retryable`` / ``token``), see docs/decisio
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import re
 import ssl
 from collections.abc import Iterator, Sequence
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import httpx
 
 from flashpanel.providers.base import (
     ProviderError,
+    RejectedService,
     SmmProgress,
     SmmStatus,
     SmmSubmission,
     UpstreamBalance,
+    UpstreamCatalog,
     UpstreamService,
 )
+from flashpanel.providers.numbers import INT64_MAX, INT64_MIN, BadNumber, read_decimal, read_int
 
 BATCH = 100  # ids per multi-status / cancel / refill_status call: the protocol's limit
 DEFAULT_TIMEOUT = 20.0
+# The largest answer read: a big panel's whole services list is a few megabytes.
+MAX_ANSWER_BYTES = 16 * 1024 * 1024
+# Answers longer than this are decoded in a thread, so that the event loop keeps serving meanwhile.
+JSON_IN_THREAD_CHARS = 256 * 1024
+# The largest quantity a service may allow: what the catalog stores (a larger upstream maximum is clamped).
+MAX_QUANTITY = 2**31 - 1
 
 
-# -- lenient readers (also used by the SMS-Activate adapter) ------------------------------------
+# -- lenient readers (also used by the SMS-Activate adapter), bounded like every upstream number -------
 def to_decimal(value: object) -> Decimal | None:
-    """``"0.27819"``, ``0.9``, ``"1,5"``, ``" 12 "`` → Decimal; anything else → None. JSON floats go
-    through ``str`` so ``0.9`` stays exactly ``0.9``."""
-    if value is None or isinstance(value, bool):
-        return None
-    text = str(value).strip().replace(",", ".")
+    """:func:`providers.numbers.read_decimal`, with None for a value it refuses: for figures that only
+    inform (an upstream's charge), where a bad one is better dropped than fatal."""
     try:
-        number = Decimal(text)
-    except InvalidOperation:
+        return read_decimal(value)
+    except BadNumber:
         return None
-    return number if number.is_finite() else None
 
 
 def to_int(value: object) -> int | None:
-    """``"157"``, ``157``, ``"157.0"`` → 157; anything else → None."""
-    number = to_decimal(value)
-    if number is None or number != number.to_integral_value():
+    """:func:`providers.numbers.read_int` (signed 64 bits), with None for a value it refuses."""
+    try:
+        return read_int(value)
+    except BadNumber:
         return None
-    return int(number)
 
 
 def to_bool(value: object) -> bool:
@@ -71,7 +81,17 @@ def to_bool(value: object) -> bool:
         return value
     if isinstance(value, int | float):
         return value != 0
-    return str(value).strip().lower() in {"1", "true", "yes", "on", "y"}
+    return text_of(value).lower() in {"1", "true", "yes", "on", "y"}
+
+
+def text_of(value: object, default: str = "") -> str:
+    """A JSON scalar as stripped text (``default`` when absent or empty). An integer past 64 bits is not
+    printed: Python refuses to print one of over 4,300 digits, and printing a long one is slow."""
+    if value is None or isinstance(value, dict | list):
+        return default
+    if isinstance(value, int) and not isinstance(value, bool) and not INT64_MIN <= value <= INT64_MAX:
+        return default
+    return str(value).strip() or default
 
 
 def words(value: object) -> str:
@@ -141,8 +161,8 @@ _ERROR_RULES: list[tuple[re.Pattern[str], str, bool]] = [
 def classify_error(message: object, *, http_status: int = 200) -> ProviderError:
     """Turn an upstream ``{"error": message}`` into a :class:`ProviderError` (table in the module doc)."""
     if isinstance(message, dict):
-        message = message.get("message") or message.get("title") or json.dumps(message)
-    text = str(message).strip() or "unspecified upstream error"
+        message = message.get("message") or message.get("title") or json.dumps(message)[:500]
+    text = text_of(message) or "unspecified upstream error"
     normalised = words(text)
     for pattern, token, retryable in _ERROR_RULES:
         if pattern.search(normalised):
@@ -161,6 +181,17 @@ def _shorten(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+async def decode_json(body: str) -> Any:
+    """The JSON value of ``body``; raises ``ValueError`` when it is not JSON (a nesting too deep for the
+    parser included). A long body is decoded in a thread: parsing megabytes must not stall the loop."""
+    try:
+        if len(body) > JSON_IN_THREAD_CHARS:
+            return await asyncio.to_thread(json.loads, body)
+        return json.loads(body)
+    except RecursionError:
+        raise ValueError("JSON nested too deep") from None
+
+
 @functools.cache
 def tls_context() -> ssl.SSLContext:
     """One TLS context per process: building one per client costs tens of milliseconds."""
@@ -172,12 +203,35 @@ def http_client(timeout: float, transport: httpx.AsyncBaseTransport | None) -> h
     return httpx.AsyncClient(timeout=timeout, transport=transport, verify=tls_context())
 
 
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """An upstream's answer: its HTTP status and body text (at most ``MAX_ANSWER_BYTES``)."""
+
+    status_code: int
+    text: str
+
+
+async def _read(response: httpx.Response) -> Reply:
+    body = bytearray()
+    async for chunk in response.aiter_bytes():  # decompressed: a small gzip bomb is capped too
+        body += chunk
+        if len(body) > MAX_ANSWER_BYTES:
+            raise ProviderError(f"answer larger than {MAX_ANSWER_BYTES} bytes", retryable=True, token="TOO_LARGE")
+    return Reply(response.status_code, body.decode(response.encoding or "utf-8", errors="replace"))
+
+
 async def send(
     client: httpx.AsyncClient, method: str, url: str, *, params: dict[str, str] | None = None, data: Any = None
-) -> httpx.Response:
-    """One HTTP request; transport failures become retryable :class:`ProviderError` s."""
+) -> Reply:
+    """One HTTP request, its answer read up to ``MAX_ANSWER_BYTES``; transport failures become retryable
+    :class:`ProviderError` s."""
     try:
-        return await client.request(method, url, params=params, data=data)
+        request = client.build_request(method, url, params=params, data=data)
+        response = await client.send(request, stream=True)
+        try:
+            return await _read(response)
+        finally:
+            await response.aclose()
     except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
         raise ProviderError(
             f"cannot reach the upstream: {exc.__class__.__name__}", retryable=True, token="UNREACHABLE"
@@ -221,7 +275,7 @@ class SmmV2Provider:
             response = await send(client, "POST", self.url, data=data)
         body = response.text.strip()
         try:
-            payload = json.loads(body) if body else None
+            payload = await decode_json(body) if body else None
         except ValueError:
             payload = None
         if isinstance(payload, dict) and "error" in payload and "order" not in payload:
@@ -251,9 +305,10 @@ class SmmV2Provider:
             "add", service=upstream_service, link=link, quantity=quantity, runs=runs, interval=interval
         )
         order = payload.get("order") if isinstance(payload, dict) else None
-        if order is None or isinstance(order, bool) or str(order).strip() in ("", "0"):
-            raise _malformed(f"no order id in {_shorten(json.dumps(payload))}")
-        return SmmSubmission(upstream_order_id=str(order).strip(), cost=to_decimal(payload.get("charge")))
+        order_id = "" if isinstance(order, bool) else text_of(order)
+        if order_id in ("", "0") or len(order_id) > MAX_ID_CHARS:
+            raise _malformed(f"no usable order id in {_shorten(text_of(json.dumps(payload)[:200]))}")
+        return SmmSubmission(upstream_order_id=order_id, cost=to_decimal(payload.get("charge")))
 
     async def fetch_progress(self, upstream_order_ids: Sequence[str]) -> dict[str, SmmProgress | ProviderError]:
         """Every id gets an answer: its progress, or the error for it (or for its whole batch)."""
@@ -276,26 +331,35 @@ class SmmV2Provider:
                 result[order_id] = (
                     ProviderError("order missing from the upstream's answer", retryable=True, token="MISSING")
                     if item is None
-                    else parse_progress(item)
+                    else _progress_or_malformed(item)
                 )
         return result
 
     # -- operator actions ---------------------------------------------------------------------------
-    async def services(self) -> list[UpstreamService]:
-        """The upstream catalog; entries without an id or a readable rate are skipped."""
+    async def services(self) -> UpstreamCatalog:
+        """The upstream catalog: the entries read, and those rejected (no id, or a rate, min or max that
+        is unreadable or out of range) with the reason, so that an import can report them."""
         payload = await self.call("services")
         if isinstance(payload, dict):  # some panels wrap the list
             payload = payload.get("services") or payload.get("data") or list(payload.values())
         if not isinstance(payload, list):
             raise _malformed("services is not a list")
-        return [service for item in payload if (service := parse_service(item)) is not None]
+        catalog = UpstreamCatalog()
+        for item in payload:
+            try:
+                catalog.services.append(parse_service(item))
+            except BadService as exc:
+                catalog.rejected.append(RejectedService(exc.service, exc.reason))
+            except (ValueError, RecursionError) as exc:  # whatever else a hostile entry holds
+                catalog.rejected.append(RejectedService("?", f"unreadable entry: {exc.__class__.__name__}"))
+        return catalog
 
     async def balance(self) -> UpstreamBalance:
         payload = await self.call("balance")
         amount = to_decimal(payload.get("balance")) if isinstance(payload, dict) else None
         if amount is None:
             raise _malformed("no balance in the answer")
-        return UpstreamBalance(amount=amount, currency=str(payload.get("currency") or "").strip().upper())
+        return UpstreamBalance(amount=amount, currency=text_of(payload.get("currency"))[:8].upper())
 
     async def cancel(self, upstream_order_ids: Sequence[str]) -> dict[str, bool | ProviderError]:
         """Ask the upstream to cancel orders; True where it accepted (the outcome shows up in later
@@ -318,9 +382,10 @@ class SmmV2Provider:
         refill = payload.get("refill") if isinstance(payload, dict) else None
         if isinstance(refill, dict):
             raise classify_error(refill.get("error", refill))
-        if refill is None or isinstance(refill, bool):
-            raise _malformed("no refill id in the answer")
-        return str(refill)
+        refill_id = "" if isinstance(refill, bool) else text_of(refill)
+        if not refill_id or len(refill_id) > MAX_ID_CHARS:
+            raise _malformed("no usable refill id in the answer")
+        return refill_id
 
     async def refill_status(self, refill_ids: Sequence[str]) -> dict[str, str | ProviderError]:
         """Refill statuses in canonical spelling (``Completed``, ``Rejected``, ``Pending``...)."""
@@ -348,6 +413,16 @@ class SmmV2Provider:
 
 
 # -- shapes ------------------------------------------------------------------------------------------
+MAX_ID_CHARS = 64  # what the database keeps of an upstream order or service id
+
+
+def _progress_or_malformed(item: object) -> SmmProgress | ProviderError:
+    try:
+        return parse_progress(item)
+    except (ValueError, RecursionError) as exc:  # an error text or status no reader expected
+        return _malformed(f"order status: {exc.__class__.__name__}")
+
+
 def parse_progress(item: object) -> SmmProgress | ProviderError:
     """One order's status object → progress, or the error the upstream gave for it."""
     if not isinstance(item, dict):
@@ -356,43 +431,77 @@ def parse_progress(item: object) -> SmmProgress | ProviderError:
         return classify_error(item["error"])
     status = map_status(item.get("status"))
     if status is None:
-        return ProviderError(f"unknown upstream status {item.get('status')!r}", retryable=True, token="UNKNOWN_STATUS")
-    remains = to_int(item.get("remains"))
+        return ProviderError(
+            f"unknown upstream status {_shorten(text_of(item.get('status')), 40)!r}",
+            retryable=True,
+            token="UNKNOWN_STATUS",
+        )
+    try:
+        remains = read_int(item.get("remains"))
+    except BadNumber as exc:
+        return _malformed(f"order status: remains: {exc}")
+    try:
+        start_count = read_int(item.get("start_count"), minimum=0)
+    except BadNumber as exc:
+        return _malformed(f"order status: start_count: {exc}")
     return SmmProgress(
         status=status,
-        start_count=to_int(item.get("start_count")),
+        start_count=start_count,
         # Negative remains means over-delivery: nothing is owed back.
         remains=None if remains is None else max(0, remains),
         cost=to_decimal(item.get("charge")),
     )
 
 
-def parse_service(item: object) -> UpstreamService | None:
+class BadService(ValueError):
+    """A catalog entry that cannot be imported: ``service`` is its id as sent (shortened)."""
+
+    def __init__(self, service: str, reason: str) -> None:
+        super().__init__(reason)
+        self.service = service
+        self.reason = reason
+
+
+def parse_service(item: object) -> UpstreamService:
+    """One catalog entry; raises :class:`BadService` for an entry without an id, or with a rate, min or
+    max that is not a number within bounds (a negative rate included). A ``max`` above what a service
+    can allow is clamped to ``MAX_QUANTITY``."""
     if not isinstance(item, dict):
-        return None
-    service_id = item.get("service", item.get("id"))
-    rate = to_decimal(item.get("rate"))
-    if service_id is None or str(service_id).strip() == "" or rate is None or rate < 0:
-        return None
+        raise BadService("?", "not an object")
+    service_id = text_of(item.get("service", item.get("id")))
+    if not service_id:
+        raise BadService("?", "no service id")
+    if len(service_id) > MAX_ID_CHARS:
+        raise BadService(_shorten(service_id, 24), f"service id longer than {MAX_ID_CHARS} characters")
+    try:
+        rate = read_decimal(item.get("rate"))
+        low = read_int(item.get("min"))
+        high = read_int(item.get("max"))
+    except BadNumber as exc:
+        raise BadService(service_id, str(exc)) from None
+    if rate is None or rate < 0:
+        raise BadService(service_id, "no rate" if rate is None else f"negative rate {rate}")
+    if low is not None and low > MAX_QUANTITY:
+        raise BadService(service_id, f"min {low} above {MAX_QUANTITY}")
     return UpstreamService(
-        service=str(service_id).strip(),
-        name=str(item.get("name") or f"Service {service_id}").strip(),
-        type=str(item.get("type") or "Default").strip(),
-        category=str(item.get("category") or "Other").strip(),
+        service=service_id,
+        name=text_of(item.get("name"), f"Service {service_id}"),
+        type=text_of(item.get("type"), "Default"),
+        category=text_of(item.get("category"), "Other"),
         rate=rate,
-        min=to_int(item.get("min")) or 1,
-        max=to_int(item.get("max")) or 0,
+        min=low or 1,
+        max=min(high or 0, MAX_QUANTITY),
         refill=to_bool(item.get("refill", False)),
         cancel=to_bool(item.get("cancel", False)),
         dripfeed=to_bool(item.get("dripfeed", False)),
-        description=str(item.get("desc") or item.get("description") or "").strip(),
+        description=text_of(item.get("desc") or item.get("description")),
     )
 
 
 def _keyed(payload: object) -> dict[str, Any]:
     """Multi-status answers: an object keyed by order id (the standard) or a list of objects with ``order``."""
     if isinstance(payload, dict):
-        return {str(k).strip(): v for k, v in payload.items()}
+        return {k.strip(): v for k, v in payload.items()}  # JSON keys are strings
     if isinstance(payload, list):
         return _by_key(payload, "order")
     raise _malformed("multi-status answer is neither an object nor a list")
@@ -401,7 +510,7 @@ def _keyed(payload: object) -> dict[str, Any]:
 def _by_key(payload: object, key: str) -> dict[str, Any]:
     if not isinstance(payload, list):
         raise _malformed(f"expected a list of objects with {key!r}")
-    return {str(item[key]).strip(): item for item in payload if isinstance(item, dict) and key in item}
+    return {text_of(item[key]): item for item in payload if isinstance(item, dict) and key in item}
 
 
 def _by_order(payload: object, field: str) -> dict[str, Any]:

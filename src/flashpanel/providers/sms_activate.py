@@ -13,21 +13,24 @@ Error classification (see docs/decisions.md):
 - ``NO_BALANCE``, ``BAD_KEY``, ``BAD_SERVICE``, ``BANNED``, ``NO_ACTIVATION``, ``BAD_STATUS``, ``WRONG_MAX_PRICE``
   and the other refusals in ``REFUSALS`` → not retryable, ``token`` set to the upstream token.
 - ``ERROR_SQL``, HTTP 5xx, HTML pages, empty or unreadable answers, timeouts → retryable.
+- Numbers are read within bounds (``providers.numbers``): a ``count`` that is unreadable or out of range
+  (``"1e300000"``, past 64 bits) is a ``MALFORMED`` error for that pair, never a stall of the event loop.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
 
 from flashpanel.providers.base import Activation, NoNumbersAvailable, ProviderError, SmsState, UpstreamBalance
-from flashpanel.providers.smm_v2 import DEFAULT_TIMEOUT, http_client, send, to_decimal, to_int
+from flashpanel.providers.numbers import BadNumber, read_int
+from flashpanel.providers.smm_v2 import DEFAULT_TIMEOUT, decode_json, http_client, send, text_of, to_decimal
 
 # Upstream refusals that trying again will not fix.
 REFUSALS = frozenset(
@@ -93,7 +96,7 @@ def parse_end_time(value: object, *, now: float) -> float | None:
         at = float(number)
     else:
         try:
-            parsed = datetime.fromisoformat(str(value).strip())
+            parsed = datetime.fromisoformat(text_of(value))
         except ValueError:
             return None
         at = (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
@@ -134,13 +137,13 @@ class SmsActivateProvider:
         payload: Any = None
         if body[:1] in ("{", "["):
             try:
-                payload = json.loads(body)
+                payload = await decode_json(body)
             except ValueError:
                 raise ProviderError("malformed JSON from the upstream", retryable=True, token="MALFORMED") from None
         if isinstance(payload, dict) and isinstance(payload.get("title"), str):
-            raise error_for(payload["title"], details=str(payload.get("details") or ""))
+            raise error_for(payload["title"], details=text_of(payload.get("details")))
         if isinstance(payload, dict) and payload.get("status") == "error" and payload.get("error"):
-            raise error_for(str(payload["error"]))
+            raise error_for(text_of(payload["error"]))
         status = response.status_code
         if status >= 400 and payload is None and _TOKEN.match(body):
             raise error_for(body)
@@ -171,9 +174,9 @@ class SmsActivateProvider:
             try:
                 body, payload = await self.call("getNumberV2", **params)
                 if isinstance(payload, dict) and payload.get("activationId") and payload.get("phoneNumber"):
-                    return Activation(
-                        activation_id=str(payload["activationId"]),
-                        phone_number=str(payload["phoneNumber"]),
+                    return _activation(
+                        activation_id=text_of(payload["activationId"]),
+                        phone_number=text_of(payload["phoneNumber"]),
                         expires_at=parse_end_time(payload.get("activationEndTime"), now=self._clock()),
                         cost=to_decimal(payload.get("activationCost")),
                     )
@@ -221,7 +224,10 @@ class SmsActivateProvider:
             raise ProviderError("malformed getPrices answer", retryable=True, token="MALFORMED")
         entry = payload.get(upstream_country, payload)
         entry = entry.get(upstream_service) if isinstance(entry, dict) else None
-        count = to_int(entry.get("count")) if isinstance(entry, dict) else None
+        try:
+            count = read_int(entry.get("count")) if isinstance(entry, dict) else None
+        except BadNumber as exc:
+            raise ProviderError(f"malformed getPrices count: {exc}", retryable=True, token="MALFORMED") from None
         return max(0, count or 0)
 
     # -- operator actions ---------------------------------------------------------------------------
@@ -242,14 +248,29 @@ class SmsActivateProvider:
         else:
             raise ProviderError("malformed getCountries answer", retryable=True, token="MALFORMED")
         return {
-            str(item["id"]): str(item.get("eng") or item.get("name") or item["id"])
+            text_of(item["id"]): text_of(item.get("eng") or item.get("name"), text_of(item["id"]))
             for item in items
-            if isinstance(item, dict) and "id" in item
+            if isinstance(item, dict) and text_of(item.get("id"))
         }
+
+
+# What the database keeps of an activation id and a phone number.
+MAX_ACTIVATION_ID_CHARS = 64
+MAX_PHONE_CHARS = 32
+
+
+def _activation(
+    *, activation_id: str, phone_number: str, expires_at: float | None = None, cost: Decimal | None = None
+) -> Activation:
+    if not 0 < len(activation_id) <= MAX_ACTIVATION_ID_CHARS or not 0 < len(phone_number) <= MAX_PHONE_CHARS:
+        raise ProviderError(
+            "malformed number: activation id or phone number too long", retryable=True, token="MALFORMED"
+        )
+    return Activation(activation_id=activation_id, phone_number=phone_number, expires_at=expires_at, cost=cost)
 
 
 def _access_number(body: str) -> Activation:
     parts = body.split(":", 2)
     if len(parts) != 3 or not parts[1] or not parts[2]:
         raise ProviderError(f"malformed getNumber answer: {body[:80]}", retryable=True, token="MALFORMED")
-    return Activation(activation_id=parts[1].strip(), phone_number=parts[2].strip())
+    return _activation(activation_id=parts[1].strip(), phone_number=parts[2].strip())

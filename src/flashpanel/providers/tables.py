@@ -12,7 +12,7 @@ providers = Table(
     Column("api_key_encrypted", Text, nullable=True),  # Fernet token
     Column("currency", String(8), nullable=True),
     # Panel-currency units per one provider-currency unit, as an exact decimal string.
-    Column("exchange_rate", String(32), nullable=False, server_default=true()),
+    Column("exchange_rate", String(32), nullable=False, server_default="1"),
     Column("active", Boolean, nullable=False, server_default=true()),
     Column("created_at", Float, nullable=False),
 )

@@ -45,17 +45,23 @@ async def sync_catalogs(state: AppState, *, force: bool = False) -> int:
         if not isinstance(provider, SmmV2Provider):
             continue
         try:
-            services = await provider.services()
+            listing = await provider.services()
         except ProviderError as exc:
             log.warning("catalog sync of %s failed: %s", name, exc.message)
             next_at[provider_id] = clock + RETRY_SECONDS
             continue
         report = await state.db.write(
-            catalog_sync.sync_services, provider_id=provider_id, exchange_rate=exchange_rate, services=services
+            catalog_sync.sync_services,
+            provider_id=provider_id,
+            exchange_rate=exchange_rate,
+            services=listing.services,
+            rejected=listing.rejected,
         )
+        for rejected in report.rejected:
+            log.warning("catalog sync of %s: upstream service %r skipped: %s", name, rejected.service, rejected.reason)
         log.info(
-            "catalog sync of %s: %d updated, %d disabled, %d repriced",
-            name, report.updated, report.disabled, len(report.repriced),
+            "catalog sync of %s: %d updated, %d disabled, %d repriced, %d skipped as unreadable",
+            name, report.updated, report.disabled, len(report.repriced), len(report.rejected),
         )  # fmt: skip
         next_at[provider_id] = clock + SYNC_INTERVAL_SECONDS
         synced += 1

@@ -1,4 +1,5 @@
-"""The operator's hand on SMM orders: list them, cancel one, or set its status (refunds included)."""
+"""The operator's hand on SMM orders: list them (those flagged for attention too), cancel one, or set its
+status (refunds included)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from flashpanel.smm.fulfilment import STALE_SUBMISSION_SECONDS
 from flashpanel.smm.lifecycle import STATUSES, Applied, apply_transition
 
 
-def list_orders(conn: Conn, *, user: str | None = None, status: str | None = None, limit: int = 50) -> list[Row]:
-    """The newest orders, optionally of one customer and/or in one status."""
+def list_orders(
+    conn: Conn, *, user: str | None = None, status: str | None = None, attention: bool = False, limit: int = 50
+) -> list[Row]:
+    """The newest orders, optionally of one customer, in one status and/or flagged for the operator."""
     if status is not None and status not in STATUSES:
         raise RuleViolation(f"unknown status {status!r}; expected one of {', '.join(STATUSES)}")
     where, params = [], []
@@ -22,14 +25,21 @@ def list_orders(conn: Conn, *, user: str | None = None, status: str | None = Non
     if status is not None:
         where.append("o.status = ?")
         params.append(status)
+    if attention:
+        where.append("o.attention_at IS NOT NULL")
     clause = f"WHERE {' AND '.join(where)} " if where else ""
     return conn.all(
         "SELECT o.id, c.name AS customer, s.name AS service, o.quantity, o.charge_cents, o.refunded_cents, "
-        "o.status, o.remains, o.upstream_order_id, o.last_error, o.created_at "
+        "o.status, o.remains, o.upstream_order_id, o.last_error, o.attention, o.created_at "
         "FROM smm_orders o JOIN customers c ON c.id = o.customer_id JOIN smm_services s ON s.id = o.service_id "
         f"{clause}ORDER BY o.id DESC LIMIT ?",
         (*params, limit),
     )
+
+
+def attention_count(conn: Conn) -> int:
+    """How many orders are flagged for the operator (served by ix_smm_orders_attention_at)."""
+    return int(conn.scalar("SELECT COUNT(*) FROM smm_orders WHERE attention_at IS NOT NULL"))
 
 
 def _order(conn: Conn, order_id: int) -> Row:

@@ -11,6 +11,7 @@ from typing import Any
 
 from flashpanel.db.runner import Conn, Row, now
 from flashpanel.errors import NotFound, RuleViolation
+from flashpanel.providers.sale import provider_id_named
 from flashpanel.wallet.money import InvalidAmount, parse_amount, to_cents
 
 FIELDS = (
@@ -22,7 +23,8 @@ FLAGS = ("refill", "cancel", "dripfeed")  # what the service allows its customer
 
 @dataclass(frozen=True, slots=True)
 class ServiceInput:
-    """One service as the operator describes it (rate per 1000 in the panel currency)."""
+    """One service as the operator describes it (rate per 1000 in the panel currency). ``provider`` is a
+    provider's name (``simulator``: the built-in one); without it the service is never sold."""
 
     name: str
     category: str
@@ -52,16 +54,11 @@ def _check(spec: ServiceInput) -> None:
 
 
 def _provider_id(conn: Conn, name: str | None) -> int | None:
-    if not name:
-        return None
-    row = conn.one("SELECT id FROM providers WHERE name = ?", (name,))
-    if row is None:
-        raise NotFound(f"No provider named {name!r}")
-    return int(row["id"])
+    return provider_id_named(conn, name) if name and name.strip() else None
 
 
 def add_service(conn: Conn, *, spec: ServiceInput) -> int:
-    """Create an active service; returns its id."""
+    """Create an active service; returns its id. It is on sale only once it has a provider."""
     _check(spec)
     row = conn.one(
         "INSERT INTO smm_services (name, category, type, rate_cents, min_quantity, max_quantity, description, "
@@ -146,7 +143,11 @@ def set_active(conn: Conn, *, service_id: int, active: bool) -> None:
 
 
 def all_services(conn: Conn) -> list[Row]:
-    return conn.all("SELECT * FROM smm_services ORDER BY category, id")
+    """Every service, with its provider's name under ``provider`` (None: no provider, never sold)."""
+    return conn.all(
+        "SELECT s.*, p.name AS provider FROM smm_services s LEFT JOIN providers p ON p.id = s.provider_id "
+        "ORDER BY s.category, s.id"
+    )
 
 
 # -- import -----------------------------------------------------------------------------------------
@@ -190,13 +191,12 @@ def _flag(value: object, name: str) -> bool:
 
 
 def _rate(value: object) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise RuleViolation(f"rate must be a number like 500 or 499.50 (text or an integer), got {value!r}")
     try:
-        rate = parse_amount(value)
+        return parse_amount(value)
     except InvalidAmount as exc:
-        raise RuleViolation(f"rate: {exc}") from None
-    if rate != Decimal(str(value).strip()):
-        raise RuleViolation(f"rate has more than 2 decimal places: {value!r}")
-    return rate
+        raise RuleViolation(f"rate {exc}") from None
 
 
 def _import_row(conn: Conn, item: dict[str, Any]) -> bool:

@@ -1,8 +1,9 @@
-"""The SMM demo catalog: neutral, fictional services fulfilled by the built-in simulator."""
+"""The SMM demo catalog: neutral, fictional services bound to the built-in simulator."""
 
 from __future__ import annotations
 
 from flashpanel.db.runner import Conn, now
+from flashpanel.providers.sale import simulator_id
 
 # (name, category, rate per 1000 in cents, min, max, description)
 DEMO_SERVICES: tuple[tuple[str, str, int, int, int, str], ...] = (
@@ -14,12 +15,31 @@ DEMO_SERVICES: tuple[tuple[str, str, int, int, int, str], ...] = (
 
 
 def seed(conn: Conn) -> None:
-    """Add the demo services that are missing (matched by name); running it again adds nothing."""
+    """Add the demo services that are missing (matched by name), bound to the simulator; running it again
+    adds nothing. They sell only while ``FLASHPANEL_SIMULATORS`` is on."""
+    simulator = simulator_id(conn)
     for name, category, rate_cents, low, high, description in DEMO_SERVICES:
         if conn.one("SELECT 1 FROM smm_services WHERE name = ?", (name,)) is not None:
             continue
         conn.execute(
             "INSERT INTO smm_services (name, category, type, rate_cents, min_quantity, max_quantity, description, "
-            "active, created_at) VALUES (?, ?, 'Default', ?, ?, ?, ?, ?, ?)",
-            (name, category, rate_cents, low, high, description, True, now()),
+            "active, provider_id, upstream_service, created_at) VALUES (?, ?, 'Default', ?, ?, ?, ?, ?, ?, ?, ?)",
+            (name, category, rate_cents, low, high, description, True, simulator, None, now()),
         )
+
+
+def remove(conn: Conn) -> tuple[int, int]:
+    """Delete the demo services no order refers to, and disable the others (their orders keep their
+    history). Returns (deleted, disabled)."""
+    deleted = disabled = 0
+    for name, *_ in DEMO_SERVICES:
+        row = conn.one("SELECT id FROM smm_services WHERE name = ?", (name,))
+        if row is None:
+            continue
+        if conn.one("SELECT 1 FROM smm_orders WHERE service_id = ? LIMIT 1", (row["id"],)) is None:
+            conn.execute("DELETE FROM smm_services WHERE id = ?", (row["id"],))
+            deleted += 1
+        else:
+            conn.execute("UPDATE smm_services SET active = ? WHERE id = ?", (False, row["id"]))
+            disabled += 1
+    return deleted, disabled

@@ -27,11 +27,14 @@ it hears through :func:`flashpanel.smm.lifecycle.apply_transition`.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from flashpanel.db.runner import Conn
 from flashpanel.providers.base import ProviderError, SmmProgress
 from flashpanel.smm.lifecycle import ACTIVE, TERMINAL, Applied, apply_transition, can_move
+
+log = logging.getLogger("flashpanel.smm.fulfilment")
 
 SUBMIT_BATCH = 20
 SYNC_BATCH = 100
@@ -217,19 +220,48 @@ def lease_for_sync(conn: Conn, *, at: float, limit: int = SYNC_BATCH) -> list[Tr
     return leased
 
 
-def apply_progress(conn: Conn, *, order: Tracked, progress: SmmProgress | ProviderError, at: float) -> Applied | None:
+@dataclass(frozen=True, slots=True)
+class UnknownOrderRule:
+    """When "unknown order" answers flag an order for the operator: after ``answers`` of them in a row
+    (``FLASHPANEL_UNKNOWN_ORDER_ATTENTION_AFTER``) spanning at least ``seconds``
+    (``FLASHPANEL_UNKNOWN_ORDER_ATTENTION_SECONDS``)."""
+
+    answers: int = 5
+    seconds: float = 1800.0
+
+
+# Errors by which the upstream says it does not know the order: an ``{"error": "Incorrect order ID"}``
+# for it, or a multi-status answer that leaves it out.
+UNKNOWN_ORDER_TOKENS = frozenset({"BAD_ORDER", "MISSING"})
+
+
+def apply_progress(
+    conn: Conn,
+    *,
+    order: Tracked,
+    progress: SmmProgress | ProviderError,
+    at: float,
+    unknown_rule: UnknownOrderRule = UnknownOrderRule(),
+) -> Applied | None:
     """Apply what the provider said about one order. A status the order has already passed
-    (``pending`` upstream, ``processing`` after ``in_progress``) only updates the counts."""
+    (``pending`` upstream, ``processing`` after ``in_progress``) only updates the counts; any status
+    answer clears the order's ``last_error``. A ``partial`` without a readable ``remains`` (missing,
+    ``NaN``, ``33.5`` upstream) is a retryable error like any unreadable answer: the order keeps
+    syncing and no money moves until the upstream says how much was left undelivered. Errors are
+    recorded in ``last_error``; "unknown order" answers also count towards the operator's attention
+    flag (:func:`_unknown_order`)."""
+    if isinstance(progress, SmmProgress) and progress.status == "partial" and progress.remains is None:
+        progress = ProviderError(
+            "the provider reported the order partial without a readable remains", retryable=True, token="MALFORMED"
+        )
     if isinstance(progress, ProviderError):
+        message = f"status check failed: {progress.message}"[:1000]
+        if progress.token in UNKNOWN_ORDER_TOKENS:
+            _unknown_order(conn, order=order, message=message, at=at, rule=unknown_rule)
+            return None
         conn.execute(
             "UPDATE smm_orders SET last_error = ?, next_check_at = ?, updated_at = ? WHERE id = ? AND status = ?",
-            (
-                f"status check failed: {progress.message}"[:1000],
-                at + SYNC_ERROR_BACKOFF_SECONDS,
-                at,
-                order.order_id,
-                order.status,
-            ),
+            (message, at + SYNC_ERROR_BACKOFF_SECONDS, at, order.order_id, order.status),
         )
         return None
     target = progress.status if can_move(order.status, progress.status) else order.status
@@ -241,7 +273,36 @@ def apply_progress(conn: Conn, *, order: Tracked, progress: SmmProgress | Provid
         remains=progress.remains,
         start_count=progress.start_count,
         next_check_at=at + poll_delay(created_at=order.created_at, at=at),
+        clear_error=True,
     )
+
+
+def _unknown_order(conn: Conn, *, order: Tracked, message: str, at: float, rule: UnknownOrderRule) -> None:
+    """Count one more "unknown order" answer; past the rule, flag the order for the operator. Nothing
+    else happens to it: the upstream may have lost track of an order it is still billing, so only the
+    operator, after checking there, cancels (refunds) or completes it. A flagged order is still asked
+    about, every 5 minutes; an answer with a status clears the flag."""
+    row = conn.one(
+        "UPDATE smm_orders SET unknown_answers = unknown_answers + 1, unknown_since = COALESCE(unknown_since, ?), "
+        "last_error = ?, next_check_at = CASE WHEN attention_at IS NULL THEN ? ELSE ? END, updated_at = ? "
+        "WHERE id = ? AND status = ? RETURNING unknown_answers, unknown_since, attention_at",
+        (at, message, at + SYNC_ERROR_BACKOFF_SECONDS, at + MAX_POLL_SECONDS, at, order.order_id, order.status),
+    )
+    if row is None or row["attention_at"] is not None:
+        return
+    answers, since = int(row["unknown_answers"]), float(row["unknown_since"])
+    if answers < rule.answers or at - since < rule.seconds:
+        return
+    note = (
+        f"the provider has answered {answers} times over {round((at - since) / 60)} minutes that it does not "
+        f"know order {order.upstream_order_id}: check it there, then complete or cancel it here "
+        "(flashpanel smm orders set-status / cancel)"
+    )
+    conn.execute(
+        "UPDATE smm_orders SET attention = ?, attention_at = ?, next_check_at = ? WHERE id = ?",
+        (note, at, at + MAX_POLL_SECONDS, order.order_id),
+    )
+    log.warning("smm order %s flagged for the operator: %s", order.order_id, note)
 
 
 def postpone(conn: Conn, *, order_ids: list[int], message: str, at: float) -> None:

@@ -41,6 +41,10 @@ class IllegalTransition(RuleViolation):
         super().__init__(f"An order cannot go from {current} to {target}")
 
 
+class PartialNeedsRemains(RuleViolation):
+    message = "A partial order needs its remains (the undelivered quantity) to compute its refund"
+
+
 @dataclass(frozen=True, slots=True)
 class Applied:
     """What :func:`apply_transition` did."""
@@ -81,6 +85,7 @@ def apply_transition(
     upstream_order_id: str | None = None,
     next_check_at: float | None = None,
     note: str | None = None,
+    clear_error: bool = False,
 ) -> Applied | None:
     """Move order ``order_id`` from ``expected`` to ``target`` and apply the money effect, in the caller's
     unit of work.
@@ -89,7 +94,12 @@ def apply_transition(
     first): the conditional ``UPDATE ... WHERE status = ?`` is the guard that makes a refund happen
     exactly once under retries and races; the ledger's one-refund-per-order index is the backstop.
     ``expected == target`` (non-terminal) only records progress (remains, start_count).
-    Raises :class:`IllegalTransition` for a move the table forbids, :class:`NotFound` for no such order."""
+    ``clear_error`` (a status the upstream answered) forgets the last error and any "unknown order"
+    streak; entering a terminal status clears the operator's attention flag, which is about an order
+    still in flight.
+    Raises :class:`IllegalTransition` for a move the table forbids, :class:`NotFound` for no such order,
+    and :class:`PartialNeedsRemains` for ``partial`` without ``remains``: the refund of a partial order
+    is computed from what was left undelivered, never guessed."""
     order = conn.one(
         "SELECT customer_id, quantity, charge_cents, remains, next_check_at FROM smm_orders WHERE id = ?", (order_id,)
     )
@@ -99,6 +109,8 @@ def apply_transition(
         raise IllegalTransition(expected, target)
     if target == expected and target in TERMINAL:
         raise IllegalTransition(expected, target)
+    if target == "partial" and remains is None:
+        raise PartialNeedsRemains()
     quantity = int(order["quantity"])
     if target == "completed":
         new_remains = 0
@@ -116,7 +128,11 @@ def apply_transition(
         # A drip-feed order's runs delivered so far, from its delivered units (whole runs only).
         "delivered_runs = CASE WHEN runs IS NULL THEN 0 ELSE runs * (quantity - ?) / quantity END, "
         "upstream_order_id = COALESCE(?, upstream_order_id), refunded_cents = refunded_cents + ?, "
-        "next_check_at = ?, last_error = COALESCE(?, last_error), updated_at = ? "
+        "next_check_at = ?, last_error = CASE WHEN ? THEN NULL ELSE COALESCE(?, last_error) END, "
+        "unknown_answers = CASE WHEN ? THEN 0 ELSE unknown_answers END, "
+        "unknown_since = CASE WHEN ? THEN NULL ELSE unknown_since END, "
+        "attention = CASE WHEN ? THEN NULL ELSE attention END, "
+        "attention_at = CASE WHEN ? THEN NULL ELSE attention_at END, updated_at = ? "
         "WHERE id = ? AND status = ? RETURNING id",
         (
             target,
@@ -126,7 +142,12 @@ def apply_transition(
             upstream_order_id,
             refund_cents,
             None if target in TERMINAL else (next_check_at if next_check_at is not None else order["next_check_at"]),
+            clear_error,
             note,
+            clear_error,
+            clear_error,
+            clear_error or target in TERMINAL,
+            clear_error or target in TERMINAL,
             now(),
             order_id,
             expected,
@@ -146,10 +167,3 @@ def apply_transition(
     return Applied(
         order_id=order_id, previous=expected, status=target, remains=new_remains, refunded_cents=refund_cents
     )
-
-
-def current_status(conn: Conn, *, order_id: int) -> str:
-    status = conn.scalar("SELECT status FROM smm_orders WHERE id = ?", (order_id,))
-    if status is None:
-        raise NotFound(f"No SMM order {order_id}")
-    return str(status)

@@ -14,8 +14,9 @@ from flashpanel.bounds import LINK_MAX_LENGTH, LINK_SCHEMES
 from flashpanel.customers.service import authenticate
 from flashpanel.db.runner import Conn, Row, now
 from flashpanel.errors import NotFound, RuleViolation
+from flashpanel.providers.sale import takes_orders
 from flashpanel.wallet import ledger
-from flashpanel.wallet.money import charge_per_thousand, format_cents
+from flashpanel.wallet.money import charge_per_thousand, format_cents, smallest_charged_quantity
 
 
 def iso_utc(epoch: float) -> str:
@@ -24,11 +25,18 @@ def iso_utc(epoch: float) -> str:
 
 
 # -- catalog ----------------------------------------------------------------------------------------
-def active_services(conn: Conn) -> list[dict[str, Any]]:
-    """The active catalog in the API's shape, ordered by category then id."""
+# The services on sale: active, with a provider that takes new orders (``providers.sale``). Binds one
+# parameter, the simulators setting.
+ON_SALE_SQL = f"FROM smm_services s JOIN providers p ON p.id = s.provider_id WHERE s.active AND {takes_orders('p')}"
+
+
+def active_services(conn: Conn, *, simulators: bool) -> list[dict[str, Any]]:
+    """The services on sale in the API's shape, ordered by category then id. ``simulators``: whether
+    services of the built-in simulator are on sale (``FLASHPANEL_SIMULATORS``)."""
     rows = conn.all(
-        "SELECT id, name, category, type, rate_cents, min_quantity, max_quantity, description "
-        "FROM smm_services WHERE active ORDER BY category, id"
+        "SELECT s.id, s.name, s.category, s.type, s.rate_cents, s.min_quantity, s.max_quantity, s.description "
+        f"{ON_SALE_SQL} ORDER BY s.category, s.id",
+        (simulators,),
     )
     return [
         {
@@ -45,9 +53,18 @@ def active_services(conn: Conn) -> list[dict[str, Any]]:
     ]
 
 
-def services_for_key(conn: Conn, *, key_digest: str) -> list[dict[str, Any]]:
+def services_for_key(conn: Conn, *, key_digest: str, simulators: bool) -> list[dict[str, Any]]:
     authenticate(conn, key_digest=key_digest)
-    return active_services(conn)
+    return active_services(conn, simulators=simulators)
+
+
+def service_on_sale(conn: Conn, *, service_id: int, simulators: bool) -> Row | None:
+    """The service if it is on sale (see ``ON_SALE_SQL``), else None."""
+    return conn.one(
+        "SELECT s.id, s.name, s.rate_cents, s.min_quantity, s.max_quantity, s.provider_id, s.dripfeed "
+        f"{ON_SALE_SQL} AND s.id = ?",
+        (simulators, service_id),
+    )
 
 
 # -- placement --------------------------------------------------------------------------------------
@@ -72,29 +89,30 @@ def place_order(
     service_id: int,
     link: str,
     quantity: int,
+    simulators: bool,
     runs: int | None = None,
     interval_minutes: int | None = None,
 ) -> dict[str, Any]:
     """Authenticate, validate, insert the order (``pending``) and charge it, all in this unit of work.
 
-    Raises 422 for an unknown or disabled service, a quantity outside [min, max] or a bad link (checked
-    in that order), and 400 ``Insufficient balance`` when the wallet does not cover the charge (nothing
-    is written then: the exception rolls the whole unit back). With ``runs`` (drip-feed), ``quantity``
-    is per run and the order is for ``runs * quantity``."""
+    Raises 422 for an unknown service or one not on sale (disabled, no provider, provider disabled, or the
+    simulator's while ``simulators`` is off), a quantity outside [min, max], an order that would cost 0.00
+    (never placed for free: the message names the smallest quantity that costs 0.01) or a bad link, checked
+    in that order, and 400 ``Insufficient balance`` when the wallet does not cover the charge (nothing is
+    written then: the exception rolls the whole unit back). With ``runs`` (drip-feed), ``quantity`` is per
+    run and the order is for ``runs * quantity``."""
     customer_id = authenticate(conn, key_digest=key_digest)
-    row = conn.one(
-        "SELECT id, name, rate_cents, min_quantity, max_quantity, provider_id FROM smm_services "
-        "WHERE id = ? AND active",
-        (service_id,),
-    )
+    row = service_on_sale(conn, service_id=service_id, simulators=simulators)
     if row is None:
         raise RuleViolation(f"Unknown or disabled service: {service_id}")
     low, high = int(row["min_quantity"]), int(row["max_quantity"])
     if not low <= quantity <= high:
         raise RuleViolation(f"Quantity must be between {low} and {high}")
-    target = valid_link(link)
     total = quantity * (runs or 1)  # drip-feed: `quantity` is per run, the order is for every run
     charge_cents = charge_per_thousand(int(row["rate_cents"]), total)
+    if charge_cents == 0:
+        raise RuleViolation(_free_order_refusal(int(row["rate_cents"]), runs))
+    target = valid_link(link)
     created = now()
     # The counter row is locked until commit, so concurrent orders of one customer get distinct numbers;
     # a rolled-back order rolls its number back too, so the sequence has no gaps.
@@ -136,6 +154,18 @@ def place_order(
         "status": "pending",
         "balance": format_cents(balance),
     }
+
+
+def _free_order_refusal(rate_cents: int, runs: int | None) -> str:
+    """Why an order that would cost 0.00 is refused: the quantity that costs at least 0.01 (per run for a
+    drip-feed order), or that the service has no price at all."""
+    smallest = smallest_charged_quantity(rate_cents)
+    if smallest is None:
+        return "This service has no price (0.00 per 1000); it cannot be ordered"
+    if runs:
+        per_run = -(-smallest // runs)
+        return f"Quantity must be at least {per_run} per run ({runs} runs): a smaller order would cost 0.00"
+    return f"Quantity must be at least {smallest}: a smaller order would cost 0.00"
 
 
 # -- reading orders ---------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Table,
     Text,
     false,
+    text,
     true,
 )
 
@@ -67,7 +68,28 @@ smm_orders = Table(
     Column("updated_at", Float, nullable=False),
     # 1, 2, 3... per customer without gaps: history pages are ranges on it (see migration 0006).
     Column("customer_seq", BigInteger, nullable=True),
+    # Drip-feed (SMM API v2): `quantity` stays the whole order (runs * per-run quantity) so charge,
+    # remains and refunds keep one meaning; `runs` is NULL for an ordinary order.
+    Column("runs", Integer, nullable=True),
+    Column("interval_minutes", Integer, nullable=True),
+    Column("delivered_runs", Integer, nullable=False, server_default="0"),
+    # A customer asked to cancel an order already handed to the upstream; forwarded to it once.
+    Column("cancel_requested_at", Float, nullable=True),
+    Column("cancel_forwarded_at", Float, nullable=True),
+    # "Unknown order" answers from the upstream in a row, and when the first of them came: past the
+    # configured count and span the order is flagged for the operator (smm/fulfilment.py).
+    Column("unknown_answers", Integer, nullable=False, server_default="0"),
+    Column("unknown_since", Float, nullable=True),
+    # Why the operator should look at the order, and since when (NULL: nothing to do).
+    Column("attention", Text, nullable=True),
+    Column("attention_at", Float, nullable=True),
     Index("ix_smm_orders_customer_id_id", "customer_id", "id"),
     Index("uq_smm_orders_customer_id_customer_seq", "customer_id", "customer_seq", unique=True),
     Index("ix_smm_orders_status_next_check_at", "status", "next_check_at"),
+    Index(
+        "ix_smm_orders_attention_at",
+        "attention_at",
+        sqlite_where=text("attention_at IS NOT NULL"),
+        postgresql_where=text("attention_at IS NOT NULL"),
+    ),
 )

@@ -1,4 +1,5 @@
-"""Background loops of the SMM domain, started by ``flashpanel.worker``: submission and status sync.
+"""Background loops of the SMM domain, started by ``flashpanel.worker``: submission, status sync, and the
+count of orders flagged for the operator.
 
 Each ``run_once`` handles one bounded batch; the provider is called outside any transaction, and
 every outcome is stored by a unit of work in :mod:`flashpanel.smm.fulfilment`.
@@ -14,9 +15,11 @@ from typing import Any, TypeVar
 
 from flashpanel.db.retry import retrying
 from flashpanel.db.runner import now
+from flashpanel.metrics import ORDERS_ATTENTION
 from flashpanel.providers import registry
 from flashpanel.providers.base import ProviderError, one_line
-from flashpanel.smm import fulfilment
+from flashpanel.providers.catalog_sync import cost_text
+from flashpanel.smm import admin, fulfilment
 from flashpanel.smm.fulfilment import Claim, Tracked
 from flashpanel.state import AppState
 from flashpanel.worker.loop import Loop
@@ -51,7 +54,8 @@ async def _submit_one(state: AppState, claim: Claim) -> None:
         log.exception("smm order %s: submission raised unexpectedly", claim.order_id)
         error = ProviderError(f"{exc.__class__.__name__}: {exc}", retryable=True)
     else:
-        cost = None if submission.cost is None else str(submission.cost)
+        # At most 32 characters, the column's width, whatever precision the upstream sent.
+        cost = None if submission.cost is None else cost_text(submission.cost)
         await _store(
             state,
             fulfilment.record_submitted,
@@ -103,13 +107,22 @@ async def _sync_provider(state: AppState, provider_id: int | None, orders: list[
         if answer is None:
             answer = ProviderError("no answer for this order", retryable=True)
         try:
-            applied = await state.db.write(fulfilment.apply_progress, order=order, progress=answer, at=at)
+            applied = await state.db.write(
+                fulfilment.apply_progress, order=order, progress=answer, at=at, unknown_rule=_unknown_rule(state)
+            )
         except Exception:  # one bad row must not hold up the batch; its lease expires and it is retried
             log.exception("smm order %s: applying its status failed", order.order_id)
             continue
         if fulfilment.is_terminal(applied):
             assert applied is not None
             log.info("smm order %s %s (refunded %s cents)", order.order_id, applied.status, applied.refunded_cents)
+
+
+def _unknown_rule(state: AppState) -> fulfilment.UnknownOrderRule:
+    settings = state.settings
+    return fulfilment.UnknownOrderRule(
+        answers=settings.unknown_order_attention_after, seconds=settings.unknown_order_attention_seconds
+    )
 
 
 async def sync_statuses(state: AppState) -> int:
@@ -127,6 +140,13 @@ async def sync_statuses(state: AppState) -> int:
     return len(leased)
 
 
+async def count_attention(state: AppState) -> int:
+    """Publish how many orders wait for the operator (``flashpanel_orders_attention{line="smm"}``)."""
+    ORDERS_ATTENTION.labels("smm").set(await state.db.read(admin.attention_count))
+    return 0
+
+
 SUBMISSION = Loop("smm-submission", submit_pending)
 STATUS_SYNC = Loop("smm-status-sync", sync_statuses)
-LOOPS: list[Loop] = [SUBMISSION, STATUS_SYNC]
+ATTENTION = Loop("smm-attention", count_attention)
+LOOPS: list[Loop] = [SUBMISSION, STATUS_SYNC, ATTENTION]

@@ -2,8 +2,6 @@ from sqlalchemy import BigInteger, Column, Float, ForeignKey, Index, Integer, St
 
 from flashpanel.db.metadata import metadata
 
-LEDGER_KINDS = ("topup", "charge", "refund", "adjustment")
-
 ledger_entries = Table(
     "ledger_entries",
     metadata,

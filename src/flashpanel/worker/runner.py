@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-from flashpanel.accounts.worker import LOOPS as ACCOUNTS_LOOPS
 from flashpanel.apiv2.worker import LOOPS as APIV2_LOOPS
 from flashpanel.otp.worker import LOOPS as OTP_LOOPS
 from flashpanel.providers.worker import LOOPS as PROVIDER_LOOPS
@@ -12,7 +11,7 @@ from flashpanel.smm.worker import LOOPS as SMM_LOOPS
 from flashpanel.state import AppState
 from flashpanel.worker.loop import Loop, run_forever
 
-ALL_LOOPS: list[Loop] = [*SMM_LOOPS, *APIV2_LOOPS, *OTP_LOOPS, *ACCOUNTS_LOOPS, *PROVIDER_LOOPS]
+ALL_LOOPS: list[Loop] = [*SMM_LOOPS, *APIV2_LOOPS, *OTP_LOOPS, *PROVIDER_LOOPS]
 
 
 class Worker:

@@ -22,9 +22,9 @@ def _countries(conn: Conn, *, key_digest: str) -> list[dict[str, Any]]:
     return [{"id": int(r["id"]), "name": r["name"], "code": r["code"]} for r in catalog.active_countries(conn)]
 
 
-def _services(conn: Conn, *, key_digest: str, country_id: int) -> list[catalog.ServiceOffer]:
+def _services(conn: Conn, *, key_digest: str, country_id: int, simulators: bool) -> list[catalog.ServiceOffer]:
     authenticate(conn, key_digest=key_digest)
-    return catalog.services_of_country(conn, country_id=country_id)
+    return catalog.services_of_country(conn, country_id=country_id, simulators=simulators)
 
 
 @get("/otp/countries", summary="OTP countries", description="Countries numbers can be bought for.")
@@ -36,7 +36,9 @@ async def list_countries(request: Request[Any, Any, Any]) -> JsonReply:
 @get("/otp/services", summary="OTP services of a country", description="Services, prices and numbers available.")
 async def list_services(request: Request[Any, Any, Any]) -> JsonReply:
     call = await begin(request, RateClass.LIST, CountryServices)
-    offers = await call.read(_services, key_digest=call.key_digest, country_id=call.args.country)
+    offers = await call.read(
+        _services, key_digest=call.key_digest, country_id=call.args.country, simulators=call.state.settings.simulators
+    )
     counts = await availability.available(call.state, {o.service_id: o.sources for o in offers})
     return ok(
         request,

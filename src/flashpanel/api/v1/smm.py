@@ -14,7 +14,6 @@ from flashpanel.api.schemas import HistoryPage, NoParameters
 from flashpanel.customers.service import authenticate
 from flashpanel.smm import service
 from flashpanel.smm.schemas import OrderStatus, PlaceOrder
-from flashpanel.state import AppState
 
 # The catalog changes rarely; serving it from memory for a few seconds saves a query per request.
 # The key is still checked on every request (its own one-statement unit of work).
@@ -29,7 +28,9 @@ async def list_services(request: Request[Any, Any, Any]) -> JsonReply:
     if cached is not None and cached[0] > time.monotonic():
         await call.read(authenticate, key_digest=call.key_digest)
         return ok(request, cached[1])
-    services = await call.read(service.services_for_key, key_digest=call.key_digest)
+    services = await call.read(
+        service.services_for_key, key_digest=call.key_digest, simulators=call.state.settings.simulators
+    )
     call.state.extras[_CATALOG] = (time.monotonic() + CATALOG_TTL_SECONDS, services)
     return ok(request, services)
 
@@ -44,6 +45,7 @@ async def place_order(request: Request[Any, Any, Any]) -> JsonReply:
         service_id=order.service,
         link=order.link,
         quantity=order.quantity,
+        simulators=call.state.settings.simulators,
     )
     return ok(request, {**placed, "currency": call.state.settings.currency}, message="Order placed successfully")
 
@@ -61,11 +63,6 @@ async def order_history(request: Request[Any, Any, Any]) -> JsonReply:
     page, limit = call.args.page, call.args.limit
     orders, total = await call.read(service.order_history, key_digest=call.key_digest, page=page, limit=limit)
     return ok(request, {"orders": orders, "pagination": pagination(page=page, limit=limit, total=total)})
-
-
-def forget_catalog(state: AppState) -> None:
-    """Drop the cached catalog (tests, and after an in-process catalog change)."""
-    state.extras.pop(_CATALOG, None)
 
 
 routes = [list_services, place_order, order_status, order_history]

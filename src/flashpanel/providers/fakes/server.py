@@ -53,6 +53,18 @@ class Answer:
 HTML_PAGE = b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>cloudflare</body></html>"
 FAULT_KINDS = ("500", "html", "empty", "malformed", "slow", "hang", "body")
 
+# What a hostile upstream sends in place of its numbers (``hostile(mode)``): each is short on the wire
+# and dangerous to convert carelessly.
+HOSTILE_NUMBERS: dict[str, object] = {
+    "exponent": "1e300000",  # 8 characters; int(Decimal(...)) of it builds a 300,000-digit integer
+    "nan": "NaN",
+    "negative": "-5",
+    "fractional": "33.5",
+    "overflow": 2**64,  # a JSON integer past 64 bits
+}
+# ``html``: every protocol answer is an HTML page; ``mixed``: each number takes the next hostile form.
+HOSTILE_MODES = (*HOSTILE_NUMBERS, "html", "mixed")
+
 
 @dataclass
 class Fault:
@@ -92,6 +104,8 @@ class FakeUpstream:
         self.lock = threading.RLock()
         self.faults: list[Fault] = []
         self.actions: Counter[str] = Counter()
+        self.hostile_mode: str | None = None
+        self._hostile_turn = 0
 
     # -- knobs -------------------------------------------------------------------------------------
     def fail_next(
@@ -114,6 +128,25 @@ class FakeUpstream:
         with self.lock:
             self.faults.clear()
 
+    def hostile(self, mode: str | None = None) -> None:
+        """Answer from now on as a hostile upstream: numbers replaced by ``HOSTILE_NUMBERS[mode]`` (huge
+        exponent, NaN, negative, fractional, past 64 bits), each number in turn (``mixed``), or HTML pages
+        (``html``); ``None`` answers normally again. Orders and activations still happen underneath."""
+        if mode is not None and mode not in HOSTILE_MODES:
+            raise ValueError(f"unknown hostile mode {mode!r}; one of {HOSTILE_MODES}")
+        with self.lock:
+            self.hostile_mode = mode
+
+    def number(self, normal: object) -> object:
+        """``normal``, or what the hostile mode sends instead."""
+        mode = self.hostile_mode
+        if mode is None or mode == "html":
+            return normal
+        if mode == "mixed":
+            mode = list(HOSTILE_NUMBERS)[self._hostile_turn % len(HOSTILE_NUMBERS)]
+            self._hostile_turn += 1
+        return HOSTILE_NUMBERS[mode]
+
     def _take_fault(self, action: str) -> Fault | None:
         with self.lock:
             for fault in self.faults:
@@ -129,7 +162,7 @@ class FakeUpstream:
         raise NotImplementedError
 
     def snapshot(self) -> dict[str, Any]:
-        return {"actions": dict(self.actions)}
+        return {"actions": dict(self.actions), "hostile": self.hostile_mode}
 
     # -- ASGI ---------------------------------------------------------------------------------------
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
@@ -165,7 +198,8 @@ class FakeUpstream:
             self.actions[action] += 1
         fault = self._take_fault(action)
         if fault is None:
-            return self.handle(request)
+            answer = self.handle(request)
+            return Answer(200, HTML_PAGE, "text/html") if self.hostile_mode == "html" else answer
         if fault.kind == "slow":
             answer = self.handle(request)
             await asyncio.sleep(fault.seconds)

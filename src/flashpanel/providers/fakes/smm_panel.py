@@ -5,7 +5,9 @@ parameters, or the key as an ``X-Api-Key`` header. Orders stay where they are un
 (:meth:`progress`, :meth:`complete`, :meth:`partial`, :meth:`cancel_order`, :meth:`set_status`), or,
 with ``auto_complete_after`` set (what ``flashpanel dev fake-upstream`` uses), they progress with the
 clock and complete after that many seconds. ``add_calls`` counts ``add`` requests per link, so a test
-can prove an order was submitted at most once.
+can prove an order was submitted at most once. In a hostile mode (``{"op": "hostile", "mode": ...}``) its
+numbers (status counts and charges, the balance, one extra catalog entry) take hostile forms: a huge
+exponent, NaN, negative, fractional, past 64 bits, or every answer is an HTML page.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ DEFAULT_SERVICES: list[dict[str, Any]] = [
      "min": 100, "max": "100000", "refill": "1", "cancel": "0", "dripfeed": True},
 ]  # fmt: skip
 
+HOSTILE_SERVICE_ID = 666  # the catalog entry with hostile figures, listed in hostile mode only
 CANONICAL = ("Pending", "In progress", "Processing", "Completed", "Partial", "Canceled", "Refunded")
 FINAL = ("Completed", "Partial", "Canceled", "Refunded")
 
@@ -54,7 +57,7 @@ class FakeSmmPanel(FakeUpstream):
 
     CONTROL_OPS = frozenset(
         {"fail_next", "clear_faults", "progress", "complete", "partial", "cancel_order", "set_status", "configure",
-         "set_refill_status", "advance"}
+         "set_refill_status", "advance", "hostile"}
     )  # fmt: skip
 
     def __init__(
@@ -181,11 +184,16 @@ class FakeSmmPanel(FakeUpstream):
         return value if self.numbers_as_numbers else str(value)
 
     def _action_services(self, params: dict[str, str]) -> Answer:
-        return Answer.json(self.services)
+        if self.hostile_mode is None:
+            return Answer.json(self.services)
+        # One entry whose figures are hostile, among the normal ones: an import keeps the others.
+        bad = {"service": HOSTILE_SERVICE_ID, "name": "Hostile figures", "type": "Default", "category": "Hostile",
+               "rate": self.number("1.00"), "min": self.number("10"), "max": self.number("1000")}  # fmt: skip
+        return Answer.json([*self.services, bad])
 
     def _action_balance(self, params: dict[str, str]) -> Answer:
         amount = float(self.balance) if self.numbers_as_numbers else f"{self.balance:.5f}"
-        return Answer.json({"balance": amount, "currency": self.currency})
+        return Answer.json({"balance": self.number(amount), "currency": self.currency})
 
     def _service(self, service_id: str) -> dict[str, Any] | None:
         return next((s for s in self.services if str(s["service"]) == service_id.strip()), None)
@@ -220,6 +228,8 @@ class FakeSmmPanel(FakeUpstream):
         self.add_calls[link] += 1
         if self.success_wrapper:
             return Answer.json({"status": "success", "order": order_id})
+        if self.hostile_mode is not None:
+            return Answer.json({"order": order_id, "charge": self.number(f"{charge:.5f}")})
         return Answer.json({"order": order_id})
 
     def _auto(self, order: FakeOrder) -> None:
@@ -255,7 +265,12 @@ class FakeSmmPanel(FakeUpstream):
 
     def _one_status(self, order_id: str) -> dict[str, Any]:
         order = self.orders.get(int(order_id)) if order_id.isdigit() else None
-        return {"error": "Incorrect order ID"} if order is None else self._status_of(order)
+        if order is None:
+            return {"error": "Incorrect order ID"}
+        status = self._status_of(order)
+        if self.hostile_mode is not None:
+            status |= {name: self.number(status[name]) for name in ("start_count", "remains", "charge")}
+        return status
 
     def _ids(self, params: dict[str, str], many: str, one: str) -> list[str]:
         raw = params.get(many) or params.get(one) or ""

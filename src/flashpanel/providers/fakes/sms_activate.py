@@ -11,7 +11,9 @@ balance → ``NO_BALANCE``; ``early_cancel_seconds`` → ``EARLY_CANCEL_DENIED``
 ``WRONG_MAX_PRICE:<cost>``; ``banned_until`` → ``BANNED:<until>``; ``error_style`` ``plain`` (token with
 HTTP 200) or ``json`` (``{"title","details"}`` with 4xx/5xx; ``NO_NUMBERS`` stays plain as HeroSMS does);
 ``v2=False`` answers ``getNumberV2`` with ``BAD_ACTION``; ``end_time=False`` omits ``activationEndTime``;
-plus the transport faults of :class:`FakeUpstream` (500, HTML, empty, malformed JSON, slow, hang).
+plus the transport faults of :class:`FakeUpstream` (500, HTML, empty, malformed JSON, slow, hang) and
+its hostile modes (``{"op": "hostile", "mode": "exponent"}``: counts, costs, balance and end times sent
+as huge exponents, NaN, negative, fractional or past-64-bit numbers, or every answer as HTML).
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ class FakeActivation:
 
 class FakeSmsActivate(FakeUpstream):
     CONTROL_OPS = frozenset(
-        {"fail_next", "clear_faults", "deliver_sms", "set_stock", "configure", "advance", "expire", "resend"}
+        {"fail_next", "clear_faults", "deliver_sms", "set_stock", "configure", "advance", "expire", "resend", "hostile"}
     )
     MALFORMED_BODY = '{"activationId": 1, "phoneNumber": "79'
 
@@ -154,7 +156,7 @@ class FakeSmsActivate(FakeUpstream):
         return Answer.text(text)
 
     def _action_getBalance(self, params: dict[str, str]) -> Answer:
-        return Answer.text(f"ACCESS_BALANCE:{self.balance:.2f}")
+        return Answer.text(f"ACCESS_BALANCE:{self.number(f'{self.balance:.2f}')}")
 
     _action_getBalanceAndCashBack = _action_getBalance
 
@@ -196,7 +198,7 @@ class FakeSmsActivate(FakeUpstream):
         body: dict[str, Any] = {
             "activationId": bought.id,
             "phoneNumber": bought.phone,
-            "activationCost": f"{bought.cost:.2f}",
+            "activationCost": self.number(f"{bought.cost:.2f}"),
             "currency": 840,
             "countryCode": bought.country,
             "canGetAnotherSms": True,
@@ -204,7 +206,7 @@ class FakeSmsActivate(FakeUpstream):
             "activationOperator": "any",
         }
         if self.end_time:
-            body["activationEndTime"] = _stamp(bought.ends_at)
+            body["activationEndTime"] = _stamp(bought.ends_at) if self.hostile_mode is None else self.number(0)
         return Answer.json(body)
 
     def _expire(self, a: FakeActivation, *, force: bool = False) -> None:
@@ -263,7 +265,11 @@ class FakeSmsActivate(FakeUpstream):
             if params.get("service") not in (None, "", service) or params.get("country") not in (None, "", country):
                 continue
             count = self.stock.get((service, country), 0)
-            result.setdefault(country, {})[service] = {"cost": float(cost), "count": count, "physicalCount": count}
+            result.setdefault(country, {})[service] = {
+                "cost": self.number(float(cost)),
+                "count": self.number(count),
+                "physicalCount": count,
+            }
         return Answer.json(result)
 
     def _action_getNumbersStatus(self, params: dict[str, str]) -> Answer:
