@@ -73,8 +73,8 @@ def test_demo_remove_disables_what_orders_refer_to_and_takes_the_demo_money_back
     key = _seed(db, settings)
     smm = db.read_sync(smm_service.active_services, simulators=True)[0]["service_id"]
     db.write_sync(
-        smm_service.place_order, key_digest=key_digest(key), service=smm, link="https://example.com/p", quantity=1000,
-        simulators=True,
+        smm_service.place_order, key_digest=key_digest(key), service_id=smm, link="https://example.com/p",
+        quantity=1000, simulators=True,
     )  # fmt: skip
     product = db.read_sync(accounts_catalog.list_products)[0]
     db.write_sync(

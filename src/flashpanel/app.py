@@ -8,18 +8,18 @@ from litestar import Litestar, Request, Response, Router, get
 from litestar.openapi import OpenAPIConfig
 
 from flashpanel import __version__
-from flashpanel.accounts.routes import routes as accounts_routes
 from flashpanel.api.access_log import AccessLog
 from flashpanel.api.errors import EXCEPTION_HANDLERS
 from flashpanel.api.ratelimit import RateLimits
+from flashpanel.api.v1 import accounts as accounts_v1
+from flashpanel.api.v1 import otp as otp_v1
+from flashpanel.api.v1 import smm as smm_v1
+from flashpanel.api.v1 import wallet as wallet_v1
 from flashpanel.apiv2.routes import routes as apiv2_routes
 from flashpanel.config import Settings, get_settings
 from flashpanel.crypto import open_secret_box
 from flashpanel.db.runner import open_database
-from flashpanel.otp.routes import routes as otp_routes
-from flashpanel.smm.routes import routes as smm_routes
 from flashpanel.state import AppState
-from flashpanel.wallet.routes import routes as wallet_routes
 from flashpanel.web.docs import VendoredSwagger, docs_router
 from flashpanel.web.errors import for_path
 from flashpanel.web.router import web_routers
@@ -82,7 +82,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
 
     api_v1 = Router(
         path="/api/v1",
-        route_handlers=[*wallet_routes, *smm_routes, *otp_routes, *accounts_routes],
+        route_handlers=[*wallet_v1.routes, *smm_v1.routes, *otp_v1.routes, *accounts_v1.routes],
     )
     site = WebSite(
         settings=settings,
@@ -95,6 +95,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         exception_handlers={kind: for_path(handler) for kind, handler in EXCEPTION_HANDLERS.items()},
         on_startup=[on_startup],
         on_shutdown=[stop],
+        # Litestar refuses a longer body with 413 when a handler reads it (api/params.py words the answer).
+        request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="flashpanel API",
             version=__version__,

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     # Where `flashpanel demo seed` keeps the demo customer's API key (0600), to print it again.
     demo_key_file: Path = Path("./flashpanel-demo.key")
 
+    # The longest request body accepted (bytes); a longer one is answered 413 (docs/api.md).
+    max_body_bytes: int = 1024 * 1024
+
     # Run the background loops (submission, status sync, expiry) inside the API process.
     run_worker: bool = True
     # One access line per request (method, path without its query string, status, time); see api/access_log.py.

@@ -30,6 +30,13 @@ class NotFound(FlashpanelError):
     message = "Not found"
 
 
+class PayloadTooLarge(FlashpanelError):
+    """A request body longer than ``FLASHPANEL_MAX_BODY_BYTES``."""
+
+    status_code = 413
+    message = "Request body too large"
+
+
 class RuleViolation(FlashpanelError):
     """Well-formed input that fails a business rule (unknown service, quantity out of range...)."""
 

@@ -1,10 +1,34 @@
 from __future__ import annotations
 
+from typing import Any
+
+import msgspec
 import pytest
 
-from flashpanel.apiv2.protocol import MAX_IDS, echo_id, order_status, read_id, read_ids, refill_status
+from flashpanel.api.decode import decode
+from flashpanel.apiv2.protocol import echo_id, order_status, refill_status
+from flashpanel.apiv2.schemas import CancelIds, OrderIds
+from flashpanel.bounds import MAX_IDS, NO_ROW, IdList
 from flashpanel.errors import BadRequest
 from flashpanel.smm.lifecycle import STATUSES
+
+
+def read_ids(params: dict[str, Any], name: str) -> IdList:
+    """An id list as /api/v2 decodes it (JSON values given as Python ones)."""
+    wire = {k: v if isinstance(v, str) else msgspec.Raw(msgspec.json.encode(v)) for k, v in params.items()}
+    ids = getattr(decode(wire, CancelIds, lenient_ids=True), name)
+    if ids is None:
+        raise BadRequest(f"Missing required parameter: {name}")
+    assert isinstance(ids, IdList)
+    return ids
+
+
+def read_id(params: dict[str, Any], name: str) -> int:
+    wire = {k: v if isinstance(v, str) else msgspec.Raw(msgspec.json.encode(v)) for k, v in params.items()}
+    order = decode(wire, OrderIds, lenient_ids=True).order
+    if order is None:
+        raise BadRequest(f"Missing required parameter: {name}")
+    return order
 
 
 def test_every_flashpanel_status_has_its_protocol_spelling() -> None:
@@ -52,10 +76,10 @@ def test_a_missing_id_list_is_a_bad_request(value: object) -> None:
         read_ids({"orders": value}, "orders")
 
 
-def test_a_single_id_that_is_not_a_positive_integer_reads_as_none() -> None:
+def test_a_single_id_that_is_not_a_positive_integer_reads_as_the_id_of_nothing() -> None:
     assert read_id({"order": "12"}, "order") == 12
-    assert read_id({"order": "1.5"}, "order") is None
-    assert read_id({"order": True}, "order") is None
+    assert read_id({"order": "1.5"}, "order") == NO_ROW
+    assert read_id({"order": True}, "order") == NO_ROW
     with pytest.raises(BadRequest):
         read_id({}, "order")
 

@@ -30,7 +30,7 @@ def place(db: Database, key: str, service_id: int, quantity: int = 1000) -> int:
     placed = db.write_sync(
         service.place_order,
         key_digest=key_digest(key),
-        service=service_id,
+        service_id=service_id,
         link="https://e.com/x",
         quantity=quantity,
         simulators=True,

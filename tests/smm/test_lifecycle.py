@@ -20,7 +20,7 @@ def _order(db: Database, key: str, service_id: int, quantity: int = 1000) -> int
     placed = db.write_sync(
         service.place_order,
         key_digest=key_digest(key),
-        service=service_id,
+        service_id=service_id,
         link="https://example.com/p",
         quantity=quantity,
         simulators=True,
@@ -192,7 +192,7 @@ def test_concurrent_placements_succeed_exactly_as_often_as_the_balance_covers(
             _ = handles[i % 4].write_sync(
                 service.place_order,
                 key_digest=key_digest(key),
-                service=service_id,
+                service_id=service_id,
                 link="https://example.com/p",
                 quantity=1000,
                 simulators=True,

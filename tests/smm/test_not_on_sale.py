@@ -11,6 +11,7 @@ import httpx
 import pytest
 from litestar import Litestar
 
+from flashpanel.api.v1 import smm as smm_routes
 from flashpanel.config import Settings
 from flashpanel.customers.keys import key_digest
 from flashpanel.db.runner import Database
@@ -18,7 +19,6 @@ from flashpanel.errors import RuleViolation
 from flashpanel.providers import registry
 from flashpanel.providers import service as providers
 from flashpanel.providers.simulator_smm import SimulatedSmmProvider
-from flashpanel.smm import routes as smm_routes
 from flashpanel.smm import service
 from flashpanel.smm.worker import submit_pending, sync_statuses
 from tests.helpers import assert_error, state_of
@@ -88,7 +88,7 @@ def test_a_simulator_service_is_sold_while_simulators_are_on(
     simulated = add_service(name="Simulated", provider="simulator")
     assert [s["service_id"] for s in db.read_sync(service.active_services, simulators=True)] == [simulated]
     placed = db.write_sync(
-        service.place_order, key_digest=key_digest(key), service=simulated, link=LINK, quantity=1000, simulators=True
+        service.place_order, key_digest=key_digest(key), service_id=simulated, link=LINK, quantity=1000, simulators=True
     )
     assert placed["status"] == "pending"
 
@@ -107,7 +107,12 @@ async def test_a_service_without_a_provider_is_never_listed_or_sold_whatever_the
     assert db.read_sync(service.active_services, simulators=True) == []
     with pytest.raises(RuleViolation, match=f"Unknown or disabled service: {unbound}"):
         db.write_sync(
-            service.place_order, key_digest=key_digest(key), service=unbound, link=LINK, quantity=1000, simulators=True
+            service.place_order,
+            key_digest=key_digest(key),
+            service_id=unbound,
+            link=LINK,
+            quantity=1000,
+            simulators=True,
         )
 
 

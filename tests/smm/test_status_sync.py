@@ -80,7 +80,7 @@ def test_the_lifecycle_refuses_a_partial_without_remains(
 
     key = make_customer(balance="500")
     placed = db.write_sync(
-        service.place_order, key_digest=key_digest(key), service=add_service(rate="500"), link="https://example.com/p",
+        service.place_order, key_digest=key_digest(key), service_id=add_service(rate="500"), link="https://example.com/p",
         quantity=1000, simulators=True,
     )  # fmt: skip
     with pytest.raises(RuleViolation, match="remains"):

@@ -375,3 +375,31 @@ async def test_status_sync_backs_off_on_errors_without_changing_the_order(
     assert await STATUS_SYNC.run_once(state) == 2
     assert "HTTP 500" in order_row(db, first)["last_error"]
     assert order_row(db, first)["status"] == "processing"
+
+
+async def test_upstream_text_in_the_worker_logs_stays_on_one_line(
+    app: Litestar,
+    client: httpx.AsyncClient,
+    make_customer: Callable[..., str],
+    add_service: Callable[..., int],
+    db: Database,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An upstream cannot forge log lines: its order ids and failure texts are logged with line breaks escaped."""
+    forged_id = "up-1\nCRITICAL forged submission line"
+    provider = ScriptedProvider(forged_id, ProviderError("bad\nCRITICAL x", retryable=True))
+    install(app, provider)
+    key = make_customer(balance="500")
+    service_id = add_service(rate="10")
+    await place(client, key, service_id)
+    await place(client, key, service_id)
+    state = state_of(app)
+    caplog.set_level("INFO", logger="flashpanel")
+    await SUBMISSION.run_once(state)
+    provider.fetch_error = RuntimeError("upstream said\nCRITICAL forged sync line")
+    make_due(db)
+    await STATUS_SYNC.run_once(state)
+    messages = [r.getMessage() for r in caplog.records if r.name.startswith("flashpanel.smm")]
+    assert any("forged submission line" in m for m in messages), messages
+    assert any("forged sync line" in m for m in messages), messages
+    assert not [m for m in messages if "\n" in m], messages

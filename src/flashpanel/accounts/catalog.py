@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flashpanel.bounds import ID, within
 from flashpanel.customers.service import authenticate
 from flashpanel.db.runner import Conn, Row, now
 from flashpanel.errors import NotFound, RuleViolation
@@ -30,8 +31,9 @@ class Product:
 
 
 def is_row_id(value: int) -> bool:
-    """Whether a client-given id can name a row at all: the drivers refuse integers past 64 bits."""
-    return 0 < value < 2**63
+    """Whether an id can name a row at all (the id bounds of flashpanel/bounds.py): the API decodes ids to
+    this already; the check stays for callers that do not go through it (the CLI, tests)."""
+    return within(value, ID)
 
 
 # The live count of unsold items, served by the partial index ix_stock_items_unsold.

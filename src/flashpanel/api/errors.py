@@ -37,7 +37,8 @@ def handle_http_error(request: Request[Any, Any, Any], exc: Exception) -> Respon
     if isinstance(exc, NotFoundException):
         return error_response(request, 404, f"Not found: {request.method} {request.url.path}")
     if isinstance(exc, MethodNotAllowedException):
-        allow = exc.headers.get("Allow") if exc.headers else None
+        # Litestar's router names the route's methods in a lower-case "allow" header.
+        allow = next((v for k, v in (exc.headers or {}).items() if k.lower() == "allow"), None)
         return error_response(
             request,
             405,

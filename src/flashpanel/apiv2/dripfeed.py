@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from flashpanel.api.params import as_int
 from flashpanel.db.runner import Conn
 from flashpanel.errors import MissingParameter, RuleViolation
 from flashpanel.smm.service import service_on_sale
@@ -27,34 +26,24 @@ class DripFeed:
     per_run: int
 
 
-def _given(value: object) -> bool:
-    return value is not None and not (isinstance(value, str) and not value.strip())
-
-
 def plan(
-    conn: Conn, *, service: object, quantity: object, runs: object, interval: object, simulators: bool
+    conn: Conn, *, service_id: int, quantity: int, runs: int | None, interval_minutes: int | None, simulators: bool
 ) -> DripFeed | None:
     """None for an ordinary order (no ``runs``). Otherwise checks the drip-feed parameters and that the
-    service allows drip-feed; the service, link and quantity rules stay the SMM domain's. Raises 400 for a
-    missing or non-integer value, 422 for a value out of range or a service without drip-feed."""
-    if not _given(runs):
+    service allows drip-feed; the service, link and quantity rules stay the SMM domain's. Raises 400 when
+    ``interval`` is missing, 422 for a value out of range or a service without drip-feed."""
+    if runs is None:
         return None
-    run_count = as_int(runs, "runs")
-    if not _given(interval):
+    if interval_minutes is None:
         raise MissingParameter("interval")
-    minutes = as_int(interval, "interval")
-    if not _given(quantity):
-        raise MissingParameter("quantity")
-    per_run = as_int(quantity, "quantity")
-    if not 1 <= run_count <= MAX_RUNS:
+    if not 1 <= runs <= MAX_RUNS:
         raise RuleViolation(f"Runs must be between 1 and {MAX_RUNS}")
-    if not 0 <= minutes <= MAX_INTERVAL_MINUTES:
+    if not 0 <= interval_minutes <= MAX_INTERVAL_MINUTES:
         raise RuleViolation(f"Interval must be between 0 and {MAX_INTERVAL_MINUTES} minutes")
-    if per_run < 1:
+    if quantity < 1:
         raise RuleViolation("Quantity must be positive")
-    if _given(service):
-        row = service_on_sale(conn, service_id=as_int(service, "service"), simulators=simulators)
-        # A service not on sale is left to the SMM domain, which refuses it with its usual message.
-        if row is not None and not row["dripfeed"]:
-            raise RuleViolation("Drip-feed is not available for this service")
-    return DripFeed(runs=run_count, interval_minutes=minutes, per_run=per_run)
+    row = service_on_sale(conn, service_id=service_id, simulators=simulators)
+    # A service not on sale is left to the SMM domain, which refuses it with its usual message.
+    if row is not None and not row["dripfeed"]:
+        raise RuleViolation("Drip-feed is not available for this service")
+    return DripFeed(runs=runs, interval_minutes=interval_minutes, per_run=quantity)

@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from flashpanel.apiv2.protocol import INCORRECT_ORDER_ID, REFILL_NOT_FOUND, IdList, echo_id, error, refill_status
+from flashpanel.apiv2.protocol import INCORRECT_ORDER_ID, REFILL_NOT_FOUND, echo_id, error, refill_status
+from flashpanel.bounds import NO_ROW, IdList
 from flashpanel.customers.service import authenticate
 from flashpanel.db.runner import Conn, now
 
@@ -56,10 +57,10 @@ def _refill_one(conn: Conn, *, customer_id: int, order_id: int) -> int | Reply:
     return int(row["id"])
 
 
-def request_refill(conn: Conn, *, key_digest: str, order_id: int | None) -> Reply:
+def request_refill(conn: Conn, *, key_digest: str, order_id: int) -> Reply:
     """``{"refill": "<id>"}`` (the reference panels send the id as a string), or ``{"error": ...}``."""
     customer_id = authenticate(conn, key_digest=key_digest)
-    if order_id is None:
+    if order_id == NO_ROW:
         return error(INCORRECT_ORDER_ID)
     outcome = _refill_one(conn, customer_id=customer_id, order_id=order_id)
     return outcome if isinstance(outcome, dict) else {"refill": str(outcome)}
@@ -91,11 +92,11 @@ def _own_refills(conn: Conn, *, customer_id: int, refill_ids: list[int]) -> dict
     return {int(r["id"]): str(r["status"]) for r in rows}
 
 
-def refill_state(conn: Conn, *, key_digest: str, refill_id: int | None) -> Reply:
+def refill_state(conn: Conn, *, key_digest: str, refill_id: int) -> Reply:
     """``{"status": "Completed"}``; an unknown or foreign refill gets ``{"error": "Refill not found"}``."""
     customer_id = authenticate(conn, key_digest=key_digest)
-    found = _own_refills(conn, customer_id=customer_id, refill_ids=[refill_id] if refill_id else [])
-    if refill_id is None or refill_id not in found:
+    found = _own_refills(conn, customer_id=customer_id, refill_ids=[refill_id] if refill_id != NO_ROW else [])
+    if refill_id not in found:
         return error(REFILL_NOT_FOUND)
     return {"status": refill_status(found[refill_id])}
 

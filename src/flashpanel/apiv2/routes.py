@@ -1,113 +1,122 @@
 """``/api/v2``: the SMM panel API v2, one endpoint switching on ``action`` (GET or POST).
 
-Parameters come from the query string, a form body or a JSON object body (``api/params.py``), the key
-as ``key`` (or the ``X-API-Key`` / bearer headers ``/api/v1`` accepts); rate limits are ``/api/v1``'s,
-per action class. Every refusal is the protocol's ``{"error": "..."}``, sent with HTTP 200 because the
-protocol's clients read the body, not the status; only a rate-limit refusal (429, with ``Retry-After``)
-and an unexpected failure (500) use another status. See docs/api-v2.md.
+Parameters come from the query string, a form body or a JSON object body (``api/params.py``) and are
+decoded into the action's Struct (``apiv2/schemas.py``), ids leniently (an id that is not one is answered
+"Incorrect order ID"); the key as ``key`` (or the ``X-API-Key`` / bearer headers ``/api/v1`` accepts);
+rate limits are ``/api/v1``'s, per action class. Every refusal is the protocol's ``{"error": "..."}``,
+sent with HTTP 200 because the protocol's clients read the body, not the status; only a body too large
+(413), a rate-limit refusal (429, with ``Retry-After``) and an unexpected failure (500) use another
+status. See docs/api-v2.md.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from litestar import Request, route
 from litestar.enums import HttpMethod
 
-from flashpanel.api.context import ApiCall, begin
-from flashpanel.api.params import read_params
+from flashpanel.api.context import ApiCall, arrive, begin
+from flashpanel.api.decode import text_of
 from flashpanel.api.ratelimit import RateClass
 from flashpanel.api.responses import JsonReply, reply
+from flashpanel.api.schemas import NoParameters
 from flashpanel.apiv2 import refill, service
-from flashpanel.apiv2.protocol import INCORRECT_REQUEST, V2Error, read_id, read_ids
-from flashpanel.errors import FlashpanelError, RateLimited
+from flashpanel.apiv2.protocol import INCORRECT_REQUEST, V2Error
+from flashpanel.apiv2.schemas import Add, CancelIds, OrderIds, RefillIds
+from flashpanel.errors import FlashpanelError, MissingParameter, RateLimited
 from flashpanel.wallet.money import format_cents
 
 log = logging.getLogger("flashpanel.api")
 
-Action = Callable[[ApiCall], Awaitable[Any]]
 
-
-def _has(call: ApiCall, name: str) -> bool:
-    value = call.params.get(name)
-    return value is not None and not (isinstance(value, str) and not value.strip())
-
-
-async def _services(call: ApiCall) -> Any:
+async def _services(call: ApiCall[NoParameters]) -> Any:
     return await call.read(service.services, key_digest=call.key_digest, simulators=call.state.settings.simulators)
 
 
-async def _add(call: ApiCall) -> Any:
-    p = call.params
+async def _add(call: ApiCall[Add]) -> Any:
+    order = call.args
     order_id = await call.write(
         service.add,
         key_digest=call.key_digest,
-        service=p.get("service"),
-        link=p.get("link"),
-        quantity=p.get("quantity"),
-        runs=p.get("runs"),
-        interval=p.get("interval"),
+        service_id=order.service,
+        link=order.link,
+        quantity=order.quantity,
         simulators=call.state.settings.simulators,
+        runs=order.runs,
+        interval_minutes=order.interval,
     )
     return {"order": order_id}
 
 
-async def _status(call: ApiCall) -> Any:
+async def _status(call: ApiCall[OrderIds]) -> Any:
     currency = call.state.settings.currency
-    if _has(call, "orders"):
-        ids = read_ids(call.params, "orders")
+    if call.args.orders is not None:
+        ids = call.args.orders
         return await call.read(service.statuses, key_digest=call.key_digest, ids=ids, currency=currency)
-    order_id = read_id(call.params, "order")
+    if call.args.order is None:
+        raise MissingParameter("order")
+    order_id = call.args.order
     return await call.read(service.status, key_digest=call.key_digest, order_id=order_id, currency=currency)
 
 
-async def _refill(call: ApiCall) -> Any:
-    if _has(call, "orders"):
-        ids = read_ids(call.params, "orders")
-        return await call.write(refill.request_refills, key_digest=call.key_digest, ids=ids)
-    order_id = read_id(call.params, "order")
-    return await call.write(refill.request_refill, key_digest=call.key_digest, order_id=order_id)
+async def _refill(call: ApiCall[OrderIds]) -> Any:
+    if call.args.orders is not None:
+        return await call.write(refill.request_refills, key_digest=call.key_digest, ids=call.args.orders)
+    if call.args.order is None:
+        raise MissingParameter("order")
+    return await call.write(refill.request_refill, key_digest=call.key_digest, order_id=call.args.order)
 
 
-async def _refill_status(call: ApiCall) -> Any:
-    if _has(call, "refills"):
-        ids = read_ids(call.params, "refills")
-        return await call.read(refill.refill_states, key_digest=call.key_digest, ids=ids)
-    refill_id = read_id(call.params, "refill")
-    return await call.read(refill.refill_state, key_digest=call.key_digest, refill_id=refill_id)
+async def _refill_status(call: ApiCall[RefillIds]) -> Any:
+    if call.args.refills is not None:
+        return await call.read(refill.refill_states, key_digest=call.key_digest, ids=call.args.refills)
+    if call.args.refill is None:
+        raise MissingParameter("refill")
+    return await call.read(refill.refill_state, key_digest=call.key_digest, refill_id=call.args.refill)
 
 
-async def _cancel(call: ApiCall) -> Any:
+async def _cancel(call: ApiCall[CancelIds]) -> Any:
     # The protocol sends `orders`; a lone `order` is accepted too (and still answered as a list).
-    name = "order" if _has(call, "order") and not _has(call, "orders") else "orders"
-    ids = read_ids(call.params, name)
+    ids = call.args.orders or call.args.order
+    if ids is None:
+        raise MissingParameter("orders")
     return await call.write(service.cancel, key_digest=call.key_digest, ids=ids)
 
 
-async def _balance(call: ApiCall) -> Any:
+async def _balance(call: ApiCall[NoParameters]) -> Any:
     cents = await call.read(service.balance, key_digest=call.key_digest)
     return {"balance": format_cents(cents), "currency": call.state.settings.currency}
 
 
-# action -> (rate-limit class, handler)
-ACTIONS: dict[str, tuple[RateClass, Action]] = {
-    "services": (RateClass.LIST, _services),
-    "add": (RateClass.ORDERS, _add),
-    "status": (RateClass.STATUS, _status),
-    "refill": (RateClass.STATUS, _refill),
-    "refill_status": (RateClass.STATUS, _refill_status),
-    "cancel": (RateClass.STATUS, _cancel),
-    "balance": (RateClass.BALANCE, _balance),
+@dataclass(frozen=True, slots=True)
+class Action:
+    rate_class: RateClass
+    request: type[msgspec.Struct]
+    run: Callable[[ApiCall[Any]], Awaitable[Any]]
+
+
+ACTIONS: dict[str, Action] = {
+    "services": Action(RateClass.LIST, NoParameters, _services),
+    "add": Action(RateClass.ORDERS, Add, _add),
+    "status": Action(RateClass.STATUS, OrderIds, _status),
+    "refill": Action(RateClass.STATUS, OrderIds, _refill),
+    "refill_status": Action(RateClass.STATUS, RefillIds, _refill_status),
+    "cancel": Action(RateClass.STATUS, CancelIds, _cancel),
+    "balance": Action(RateClass.BALANCE, NoParameters, _balance),
 }
 
 
 def http_status(exc: FlashpanelError) -> int:
-    """200 for every refusal the protocol's clients handle from the body; 429 and 5xx keep theirs."""
-    if isinstance(exc, RateLimited):
-        return 429
-    return 500 if exc.status_code >= 500 else 200
+    """200 for every refusal the protocol's clients handle from the body; 413, 429 and 5xx keep theirs
+    (they are about the request's size, its pace or the server, not an answer to what it asked)."""
+    if exc.status_code in (413, 429) or exc.status_code >= 500:
+        return exc.status_code
+    return 200
 
 
 @route(
@@ -121,13 +130,18 @@ def http_status(exc: FlashpanelError) -> int:
 )
 async def api_v2(request: Request[Any, Any, Any]) -> JsonReply:
     try:
-        params = await read_params(request)
-        action = params.get("action")
-        entry = ACTIONS.get(action.strip().lower()) if isinstance(action, str) else None
-        call = await begin(request, entry[0] if entry else RateClass.STATUS)
-        if entry is None:
+        arrival = await arrive(request)
+        action = ACTIONS.get((text_of(arrival.params, "action") or "").lower())
+        call = await begin(
+            request,
+            action.rate_class if action else RateClass.STATUS,
+            action.request if action else NoParameters,
+            arrival=arrival,
+            lenient_ids=True,
+        )
+        if action is None:
             raise V2Error(INCORRECT_REQUEST)
-        return reply(request, await entry[1](call))
+        return reply(request, await action.run(call))
     except FlashpanelError as exc:
         extra = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
         status = http_status(exc)

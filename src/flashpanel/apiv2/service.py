@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from flashpanel.apiv2 import dripfeed
-from flashpanel.apiv2.protocol import INCORRECT_ORDER_ID, IdList, echo_id, error, order_status
+from flashpanel.apiv2.protocol import INCORRECT_ORDER_ID, echo_id, error, order_status
+from flashpanel.bounds import IdList
 from flashpanel.customers.service import authenticate
 from flashpanel.db.runner import Conn, now
 from flashpanel.smm import service as smm
@@ -60,21 +61,28 @@ def add(
     conn: Conn,
     *,
     key_digest: str,
-    service: object,
-    link: object,
-    quantity: object,
-    runs: object,
-    interval: object,
+    service_id: int,
+    link: str,
+    quantity: int,
     simulators: bool,
+    runs: int | None = None,
+    interval_minutes: int | None = None,
 ) -> int:
     """Place an order through the SMM domain (its validation, charge and ``pending`` queueing) and
     return its id. With ``runs`` (drip-feed), ``quantity`` is per run and the order is placed and
     charged for ``runs * quantity``; see :mod:`flashpanel.apiv2.dripfeed`."""
-    plan = dripfeed.plan(conn, service=service, quantity=quantity, runs=runs, interval=interval, simulators=simulators)
+    plan = dripfeed.plan(
+        conn,
+        service_id=service_id,
+        quantity=quantity,
+        runs=runs,
+        interval_minutes=interval_minutes,
+        simulators=simulators,
+    )
     placed = smm.place_order(
         conn,
         key_digest=key_digest,
-        service=service,
+        service_id=service_id,
         link=link,
         quantity=quantity,
         simulators=simulators,
@@ -110,7 +118,7 @@ def _own_orders(conn: Conn, *, customer_id: int, order_ids: list[int], columns: 
     return {int(r["id"]): r for r in rows}
 
 
-def status(conn: Conn, *, key_digest: str, order_id: int | None, currency: str) -> Reply:
+def status(conn: Conn, *, key_digest: str, order_id: int, currency: str) -> Reply:
     """One of the caller's orders; an unknown or foreign id gets ``{"error": "Incorrect order ID"}``."""
     customer_id = authenticate(conn, key_digest=key_digest)
     rows = _own_orders(conn, customer_id=customer_id, order_ids=[order_id] if order_id else [], columns=_STATUS_COLUMNS)

@@ -15,12 +15,24 @@ from typing import Literal, Protocol
 
 SmmStatus = Literal["pending", "processing", "in_progress", "completed", "partial", "cancelled"]
 
+# Line breaks and other control characters (tab excepted), as escapes: upstream text must not forge log lines.
+_CONTROLS = [*range(0x00, 0x09), *range(0x0A, 0x20), *range(0x7F, 0xA0), 0x2028, 0x2029]
+_ESCAPED = {code: (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}") for code in _CONTROLS}
+_ESCAPED |= {0x0A: "\\n", 0x0D: "\\r"}
+
+
+def one_line(text: str) -> str:
+    """Upstream text made safe for one log line (or one stored message): control characters escaped."""
+    return text.translate(_ESCAPED)
+
 
 class ProviderError(Exception):
     """An upstream refused or failed. ``retryable`` says whether trying again later may succeed
-    (timeouts, 5xx, HTML bodies) or not (bad service, bad link, bad key)."""
+    (timeouts, 5xx, HTML bodies) or not (bad service, bad link, bad key). The message, which often
+    carries the upstream's own words, is kept on one line (:func:`one_line`)."""
 
     def __init__(self, message: str, *, retryable: bool, token: str | None = None) -> None:
+        message = one_line(message)
         super().__init__(message)
         self.message = message
         self.retryable = retryable

@@ -189,7 +189,7 @@ def sync_services(
         if service is None or service.rate <= 0:
             if row["active"]:
                 conn.execute("UPDATE smm_services SET active = ? WHERE id = ?", (False, row["id"]))
-                log.warning("smm service %s (upstream %s) vanished upstream: disabled", row["id"], upstream_id)
+                log.warning("smm service %s (upstream %r) vanished upstream: disabled", row["id"], upstream_id)
                 report.disabled += 1
             continue
         price = int(row["rate_cents"])
@@ -203,7 +203,7 @@ def sync_services(
             new_price = repriced
             report.repriced[upstream_id] = (price, new_price)
             log.warning(
-                "smm service %s (upstream %s): cost rose above its price; price %d -> %d cents",
+                "smm service %s (upstream %r): cost rose above its price; price %d -> %d cents",
                 row["id"], upstream_id, price, new_price,
             )  # fmt: skip
             price = new_price

@@ -10,15 +10,13 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from flashpanel.api.params import as_int
+from flashpanel.bounds import LINK_MAX_LENGTH, LINK_SCHEMES
 from flashpanel.customers.service import authenticate
 from flashpanel.db.runner import Conn, Row, now
-from flashpanel.errors import MissingParameter, NotFound, RuleViolation
+from flashpanel.errors import NotFound, RuleViolation
 from flashpanel.providers.sale import takes_orders
 from flashpanel.wallet import ledger
 from flashpanel.wallet.money import charge_per_thousand, format_cents, smallest_charged_quantity
-
-MAX_LINK_LENGTH = 2048
 
 
 def iso_utc(epoch: float) -> str:
@@ -70,22 +68,16 @@ def service_on_sale(conn: Conn, *, service_id: int, simulators: bool) -> Row | N
 
 
 # -- placement --------------------------------------------------------------------------------------
-def _present(value: object) -> bool:
-    return value is not None and not (isinstance(value, str) and not value.strip())
-
-
-def valid_link(value: object) -> str:
+def valid_link(value: str) -> str:
     """An http(s) URL with a host, at most 2,048 characters, no whitespace; else 422."""
-    if not isinstance(value, str):
-        raise RuleViolation("Invalid link: must be an http or https URL")
     link = value.strip()
-    if len(link) > MAX_LINK_LENGTH:
-        raise RuleViolation(f"Invalid link: must be at most {MAX_LINK_LENGTH} characters")
+    if len(link) > LINK_MAX_LENGTH:
+        raise RuleViolation(f"Invalid link: must be at most {LINK_MAX_LENGTH} characters")
     try:
         parts = urlsplit(link)
     except ValueError:
         raise RuleViolation("Invalid link: must be an http or https URL") from None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or any(c.isspace() for c in link):
+    if parts.scheme.lower() not in LINK_SCHEMES or not parts.hostname or any(c.isspace() for c in link):
         raise RuleViolation("Invalid link: must be an http or https URL")
     return link
 
@@ -94,34 +86,29 @@ def place_order(
     conn: Conn,
     *,
     key_digest: str,
-    service: object,
-    link: object,
-    quantity: object,
+    service_id: int,
+    link: str,
+    quantity: int,
     simulators: bool,
     runs: int | None = None,
     interval_minutes: int | None = None,
 ) -> dict[str, Any]:
     """Authenticate, validate, insert the order (``pending``) and charge it, all in this unit of work.
 
-    Raises 400 for a missing or non-integer ``service``/``quantity`` or a missing ``link``, 422 for an
-    unknown service or one not on sale (disabled, no provider, provider disabled, or the simulator's
-    while ``simulators`` is off), a quantity outside [min, max], an order that would cost 0.00 (never
-    placed for free: the message names the smallest quantity that costs 0.01) or a bad link, and 400
-    ``Insufficient balance`` when the wallet does not cover the charge (nothing is written then: the
-    exception rolls the whole unit back)."""
+    Raises 422 for an unknown service or one not on sale (disabled, no provider, provider disabled, or the
+    simulator's while ``simulators`` is off), a quantity outside [min, max], an order that would cost 0.00
+    (never placed for free: the message names the smallest quantity that costs 0.01) or a bad link, checked
+    in that order, and 400 ``Insufficient balance`` when the wallet does not cover the charge (nothing is
+    written then: the exception rolls the whole unit back). With ``runs`` (drip-feed), ``quantity`` is per
+    run and the order is for ``runs * quantity``."""
     customer_id = authenticate(conn, key_digest=key_digest)
-    for name, value in (("service", service), ("link", link), ("quantity", quantity)):
-        if not _present(value):
-            raise MissingParameter(name)
-    service_id = as_int(service, "service")
-    wanted = as_int(quantity, "quantity")
     row = service_on_sale(conn, service_id=service_id, simulators=simulators)
     if row is None:
         raise RuleViolation(f"Unknown or disabled service: {service_id}")
     low, high = int(row["min_quantity"]), int(row["max_quantity"])
-    if not low <= wanted <= high:
+    if not low <= quantity <= high:
         raise RuleViolation(f"Quantity must be between {low} and {high}")
-    total = wanted * (runs or 1)  # drip-feed: `quantity` is per run, the order is for every run
+    total = quantity * (runs or 1)  # drip-feed: `quantity` is per run, the order is for every run
     charge_cents = charge_per_thousand(int(row["rate_cents"]), total)
     if charge_cents == 0:
         raise RuleViolation(_free_order_refusal(int(row["rate_cents"]), runs))
@@ -162,7 +149,7 @@ def place_order(
         "order_id": order_id,
         "service": row["name"],
         "link": target,
-        "quantity": wanted,
+        "quantity": quantity,
         "charge": format_cents(charge_cents),
         "status": "pending",
         "balance": format_cents(balance),
@@ -208,12 +195,9 @@ def order_view(row: Row) -> dict[str, Any]:
     }
 
 
-def order_status(conn: Conn, *, key_digest: str, order: object) -> dict[str, Any]:
+def order_status(conn: Conn, *, key_digest: str, order_id: int) -> dict[str, Any]:
     """The caller's own order; an unknown id and someone else's id get the same 404."""
     customer_id = authenticate(conn, key_digest=key_digest)
-    if not _present(order):
-        raise MissingParameter("order")
-    order_id = as_int(order, "order")
     row = conn.one(
         f"SELECT {_ORDER_COLUMNS} FROM smm_orders o JOIN smm_services s ON s.id = o.service_id "
         "WHERE o.id = ? AND o.customer_id = ?",

@@ -17,7 +17,7 @@ from flashpanel.db.retry import retrying
 from flashpanel.db.runner import now
 from flashpanel.metrics import ORDERS_ATTENTION
 from flashpanel.providers import registry
-from flashpanel.providers.base import ProviderError
+from flashpanel.providers.base import ProviderError, one_line
 from flashpanel.providers.catalog_sync import cost_text
 from flashpanel.smm import admin, fulfilment
 from flashpanel.smm.fulfilment import Claim, Tracked
@@ -64,7 +64,7 @@ async def _submit_one(state: AppState, claim: Claim) -> None:
             cost=cost,
             at=now(),
         )
-        log.info("smm order %s submitted as %s", claim.order_id, submission.upstream_order_id)
+        log.info("smm order %s submitted as %s", claim.order_id, one_line(submission.upstream_order_id))
         return
     cancelled = await _store(state, fulfilment.record_submit_failure, claim=claim, error=error, at=now())
     if cancelled is not None:
@@ -92,7 +92,7 @@ async def _sync_provider(state: AppState, provider_id: int | None, orders: list[
         provider = await registry.smm_provider(state, provider_id)
         answers = await provider.fetch_progress([o.upstream_order_id for o in orders])
     except Exception as exc:
-        message = exc.message if isinstance(exc, ProviderError) else f"{exc.__class__.__name__}: {exc}"
+        message = exc.message if isinstance(exc, ProviderError) else one_line(f"{exc.__class__.__name__}: {exc}")
         log.warning("smm status sync with provider %s failed: %s", provider_id, message)
         await state.db.write(
             fulfilment.postpone,

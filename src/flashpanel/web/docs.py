@@ -7,7 +7,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from litestar import Request, Router
+from litestar import Request, Response, Router
+from litestar.exceptions import NotFoundException
 from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from flashpanel.web.security import DOCS_CONTENT_SECURITY_POLICY, as_response_headers, page_headers
@@ -36,9 +37,17 @@ class VendoredSwagger(SwaggerRenderPlugin):
 """.encode()
 
 
+def _not_found_as_the_envelope(response: Response[Any]) -> Response[Any]:
+    """Litestar answers an unknown path under /docs with an HTML page: answer it as any unknown path."""
+    if response.status_code == 404:
+        raise NotFoundException()
+    return response
+
+
 def docs_router() -> Router:
     return Router(
         path="/docs",
         route_handlers=[],
         response_headers=as_response_headers(page_headers(DOCS_CONTENT_SECURITY_POLICY)),
+        after_request=_not_found_as_the_envelope,
     )

@@ -8,11 +8,12 @@ from typing import Any
 from litestar import Request, get, post
 
 from flashpanel.api.context import begin
-from flashpanel.api.params import page_and_limit
 from flashpanel.api.ratelimit import RateClass
 from flashpanel.api.responses import JsonReply, ok, pagination
+from flashpanel.api.schemas import HistoryPage, NoParameters
 from flashpanel.customers.service import authenticate
 from flashpanel.smm import service
+from flashpanel.smm.schemas import OrderStatus, PlaceOrder
 
 # The catalog changes rarely; serving it from memory for a few seconds saves a query per request.
 # The key is still checked on every request (its own one-statement unit of work).
@@ -22,7 +23,7 @@ _CATALOG = "smm_catalog"
 
 @get("/smm/services", summary="SMM services", description="Active SMM services with their price per 1000.")
 async def list_services(request: Request[Any, Any, Any]) -> JsonReply:
-    call = await begin(request, RateClass.LIST)
+    call = await begin(request, RateClass.LIST, NoParameters)
     cached: tuple[float, list[dict[str, Any]]] | None = call.state.extras.get(_CATALOG)
     if cached is not None and cached[0] > time.monotonic():
         await call.read(authenticate, key_digest=call.key_digest)
@@ -36,13 +37,14 @@ async def list_services(request: Request[Any, Any, Any]) -> JsonReply:
 
 @post("/smm/order", status_code=200, summary="Place an SMM order", description="Charge the wallet and queue the order.")
 async def place_order(request: Request[Any, Any, Any]) -> JsonReply:
-    call = await begin(request, RateClass.ORDERS)
+    call = await begin(request, RateClass.ORDERS, PlaceOrder)
+    order = call.args
     placed = await call.write(
         service.place_order,
         key_digest=call.key_digest,
-        service=call.params.get("service"),
-        link=call.params.get("link"),
-        quantity=call.params.get("quantity"),
+        service_id=order.service,
+        link=order.link,
+        quantity=order.quantity,
         simulators=call.state.settings.simulators,
     )
     return ok(request, {**placed, "currency": call.state.settings.currency}, message="Order placed successfully")
@@ -50,15 +52,15 @@ async def place_order(request: Request[Any, Any, Any]) -> JsonReply:
 
 @get("/smm/status", summary="SMM order status", description="One of your orders, by id.")
 async def order_status(request: Request[Any, Any, Any]) -> JsonReply:
-    call = await begin(request, RateClass.STATUS)
-    order = await call.read(service.order_status, key_digest=call.key_digest, order=call.params.get("order"))
+    call = await begin(request, RateClass.STATUS, OrderStatus)
+    order = await call.read(service.order_status, key_digest=call.key_digest, order_id=call.args.order)
     return ok(request, order)
 
 
 @get("/smm/orders", summary="SMM order history", description="Your orders, newest first, paginated.")
 async def order_history(request: Request[Any, Any, Any]) -> JsonReply:
-    call = await begin(request, RateClass.STATUS)
-    page, limit = page_and_limit(call.params)
+    call = await begin(request, RateClass.STATUS, HistoryPage)
+    page, limit = call.args.page, call.args.limit
     orders, total = await call.read(service.order_history, key_digest=call.key_digest, page=page, limit=limit)
     return ok(request, {"orders": orders, "pagination": pagination(page=page, limit=limit, total=total)})
 

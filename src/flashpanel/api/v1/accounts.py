@@ -7,11 +7,12 @@ from typing import Any
 from litestar import Request, get, post
 
 from flashpanel.accounts import catalog, service
+from flashpanel.accounts.schemas import CategoryProducts, OrderDetails, Purchase
 from flashpanel.accounts.stock import as_account
 from flashpanel.api.context import begin
-from flashpanel.api.params import page_and_limit, require_int
 from flashpanel.api.ratelimit import RateClass
 from flashpanel.api.responses import JsonReply, ok, pagination
+from flashpanel.api.schemas import HistoryPage, NoParameters
 from flashpanel.wallet.money import format_cents
 
 AnyRequest = Request[Any, Any, Any]
@@ -19,16 +20,15 @@ AnyRequest = Request[Any, Any, Any]
 
 @get("/accounts/categories", summary="Account categories")
 async def list_categories(request: AnyRequest) -> JsonReply:
-    call = await begin(request, RateClass.LIST)
+    call = await begin(request, RateClass.LIST, NoParameters)
     categories = await call.read(catalog.categories_for_key, key_digest=call.key_digest)
     return ok(request, [{"id": c.id, "name": c.name, "icon": c.icon} for c in categories])
 
 
 @get("/accounts/products", summary="Account products of a category", description="`stock` is the unsold count.")
 async def list_products(request: AnyRequest) -> JsonReply:
-    call = await begin(request, RateClass.LIST)
-    category_id = require_int(call.params, "category")
-    products = await call.read(catalog.products_for_key, key_digest=call.key_digest, category_id=category_id)
+    call = await begin(request, RateClass.LIST, CategoryProducts)
+    products = await call.read(catalog.products_for_key, key_digest=call.key_digest, category_id=call.args.category)
     return ok(
         request,
         [
@@ -48,14 +48,12 @@ async def list_products(request: AnyRequest) -> JsonReply:
 
 @post("/accounts/purchase", summary="Buy stocked accounts", status_code=200)
 async def purchase(request: AnyRequest) -> JsonReply:
-    call = await begin(request, RateClass.ORDERS)
-    product_id = require_int(call.params, "product")
-    quantity = require_int(call.params, "quantity")
+    call = await begin(request, RateClass.ORDERS, Purchase)
     bought = await call.write(
         service.purchase,
         key_digest=call.key_digest,
-        product_id=product_id,
-        quantity=quantity,
+        product_id=call.args.product,
+        quantity=call.args.quantity,
         secrets=call.state.secrets,
     )
     return ok(
@@ -76,8 +74,8 @@ async def purchase(request: AnyRequest) -> JsonReply:
 
 @get("/accounts/orders", summary="Account order history", description="Newest first.")
 async def order_history(request: AnyRequest) -> JsonReply:
-    call = await begin(request, RateClass.STATUS)
-    page, limit = page_and_limit(call.params)
+    call = await begin(request, RateClass.STATUS, HistoryPage)
+    page, limit = call.args.page, call.args.limit
     result = await call.read(
         service.order_history, key_digest=call.key_digest, page=page, limit=limit, secrets=call.state.secrets
     )
@@ -103,10 +101,9 @@ async def order_history(request: AnyRequest) -> JsonReply:
 
 @get("/accounts/order", summary="One account order")
 async def order_details(request: AnyRequest) -> JsonReply:
-    call = await begin(request, RateClass.STATUS)
-    order_id = require_int(call.params, "order")
+    call = await begin(request, RateClass.STATUS, OrderDetails)
     o = await call.read(
-        service.order_details, key_digest=call.key_digest, order_id=order_id, secrets=call.state.secrets
+        service.order_details, key_digest=call.key_digest, order_id=call.args.order, secrets=call.state.secrets
     )
     return ok(
         request,

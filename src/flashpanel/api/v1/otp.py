@@ -7,12 +7,13 @@ from typing import Any
 from litestar import Request, get, post
 
 from flashpanel.api.context import begin
-from flashpanel.api.params import page_and_limit, require_int, require_str
 from flashpanel.api.ratelimit import RateClass
 from flashpanel.api.responses import JsonReply, ok, pagination
+from flashpanel.api.schemas import HistoryPage, NoParameters
 from flashpanel.customers.service import authenticate
 from flashpanel.db.runner import Conn
 from flashpanel.otp import availability, catalog, orders, service
+from flashpanel.otp.schemas import CountryServices, OrderRef, Purchase
 from flashpanel.wallet.money import format_cents
 
 
@@ -28,16 +29,15 @@ def _services(conn: Conn, *, key_digest: str, country_id: int, simulators: bool)
 
 @get("/otp/countries", summary="OTP countries", description="Countries numbers can be bought for.")
 async def list_countries(request: Request[Any, Any, Any]) -> JsonReply:
-    call = await begin(request, RateClass.LIST)
+    call = await begin(request, RateClass.LIST, NoParameters)
     return ok(request, await call.read(_countries, key_digest=call.key_digest))
 
 
 @get("/otp/services", summary="OTP services of a country", description="Services, prices and numbers available.")
 async def list_services(request: Request[Any, Any, Any]) -> JsonReply:
-    call = await begin(request, RateClass.LIST)
-    country_id = require_int(call.params, "country")
+    call = await begin(request, RateClass.LIST, CountryServices)
     offers = await call.read(
-        _services, key_digest=call.key_digest, country_id=country_id, simulators=call.state.settings.simulators
+        _services, key_digest=call.key_digest, country_id=call.args.country, simulators=call.state.settings.simulators
     )
     counts = await availability.available(call.state, {o.service_id: o.sources for o in offers})
     return ok(
@@ -57,35 +57,30 @@ async def list_services(request: Request[Any, Any, Any]) -> JsonReply:
 
 @post("/otp/purchase", status_code=200, summary="Buy a number", description="Debits the price; see /otp/check.")
 async def purchase(request: Request[Any, Any, Any]) -> JsonReply:
-    call = await begin(request, RateClass.ORDERS)
+    call = await begin(request, RateClass.ORDERS, Purchase)
     data = await service.purchase(
-        call,
-        key_digest=call.key_digest,
-        country_id=require_int(call.params, "country"),
-        service_id=require_int(call.params, "service"),
+        call, key_digest=call.key_digest, country_id=call.args.country, service_id=call.args.service
     )
     return ok(request, data, message="Number purchased successfully")
 
 
 @get("/otp/check", summary="Check for the SMS", description="waiting, completed (with sms_code), expired, cancelled.")
 async def check(request: Request[Any, Any, Any]) -> JsonReply:
-    call = await begin(request, RateClass.STATUS)
-    request_id = require_str(call.params, "request_id")
-    return ok(request, await service.check(call, key_digest=call.key_digest, request_id=request_id))
+    call = await begin(request, RateClass.STATUS, OrderRef)
+    return ok(request, await service.check(call, key_digest=call.key_digest, request_id=call.args.request_id))
 
 
 @post("/otp/cancel", status_code=200, summary="Cancel a number", description="Only a waiting order; full refund.")
 async def cancel(request: Request[Any, Any, Any]) -> JsonReply:
-    call = await begin(request, RateClass.STATUS)
-    request_id = require_str(call.params, "request_id")
-    data = await service.cancel(call, key_digest=call.key_digest, request_id=request_id)
+    call = await begin(request, RateClass.STATUS, OrderRef)
+    data = await service.cancel(call, key_digest=call.key_digest, request_id=call.args.request_id)
     return ok(request, data, message="Order cancelled and refunded successfully")
 
 
 @get("/otp/orders", summary="OTP order history", description="Newest first, paginated.")
 async def history(request: Request[Any, Any, Any]) -> JsonReply:
-    call = await begin(request, RateClass.STATUS)
-    page, limit = page_and_limit(call.params)
+    call = await begin(request, RateClass.STATUS, HistoryPage)
+    page, limit = call.args.page, call.args.limit
     rows, total = await call.read(orders.history, key_digest=call.key_digest, page=page, limit=limit)
     return ok(
         request,
