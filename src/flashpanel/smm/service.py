@@ -6,6 +6,7 @@ shaped as the API answers it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,7 +15,12 @@ from flashpanel.bounds import LINK_MAX_LENGTH, LINK_SCHEMES
 from flashpanel.customers.service import authenticate
 from flashpanel.db.runner import Conn, Row, now
 from flashpanel.errors import NotFound, RuleViolation
-from flashpanel.providers.sale import takes_orders
+
+# Re-exported: callers of this module read the catalog through it.
+from flashpanel.smm.queries import ON_SALE_SQL as ON_SALE_SQL
+from flashpanel.smm.queries import OrderCharge, ServiceOffer, order_charges, service_offers
+from flashpanel.smm.queries import ServiceOnSale as ServiceOnSale
+from flashpanel.smm.queries import service_on_sale as service_on_sale
 from flashpanel.wallet import ledger
 from flashpanel.wallet.money import charge_per_thousand, format_cents, smallest_charged_quantity
 
@@ -25,11 +31,6 @@ def iso_utc(epoch: float) -> str:
 
 
 # -- catalog ----------------------------------------------------------------------------------------
-# The services on sale: active, with a provider that takes new orders (``providers.sale``). Binds one
-# parameter, the simulators setting.
-ON_SALE_SQL = f"FROM smm_services s JOIN providers p ON p.id = s.provider_id WHERE s.active AND {takes_orders('p')}"
-
-
 def active_services(conn: Conn, *, simulators: bool) -> list[dict[str, Any]]:
     """The services on sale in the API's shape, ordered by category then id. ``simulators``: whether
     services of the built-in simulator are on sale (``FLASHPANEL_SIMULATORS``)."""
@@ -56,15 +57,6 @@ def active_services(conn: Conn, *, simulators: bool) -> list[dict[str, Any]]:
 def services_for_key(conn: Conn, *, key_digest: str, simulators: bool) -> list[dict[str, Any]]:
     authenticate(conn, key_digest=key_digest)
     return active_services(conn, simulators=simulators)
-
-
-def service_on_sale(conn: Conn, *, service_id: int, simulators: bool) -> Row | None:
-    """The service if it is on sale (see ``ON_SALE_SQL``), else None."""
-    return conn.one(
-        "SELECT s.id, s.name, s.rate_cents, s.min_quantity, s.max_quantity, s.provider_id, s.dripfeed "
-        f"{ON_SALE_SQL} AND s.id = ?",
-        (simulators, service_id),
-    )
 
 
 # -- placement --------------------------------------------------------------------------------------
@@ -105,13 +97,13 @@ def place_order(
     row = service_on_sale(conn, service_id=service_id, simulators=simulators)
     if row is None:
         raise RuleViolation(f"Unknown or disabled service: {service_id}")
-    low, high = int(row["min_quantity"]), int(row["max_quantity"])
+    low, high = row.min_quantity, row.max_quantity
     if not low <= quantity <= high:
         raise RuleViolation(f"Quantity must be between {low} and {high}")
     total = quantity * (runs or 1)  # drip-feed: `quantity` is per run, the order is for every run
-    charge_cents = charge_per_thousand(int(row["rate_cents"]), total)
+    charge_cents = charge_per_thousand(row.rate_cents, total)
     if charge_cents == 0:
-        raise RuleViolation(_free_order_refusal(int(row["rate_cents"]), runs))
+        raise RuleViolation(_free_order_refusal(row.rate_cents, runs))
     target = valid_link(link)
     created = now()
     # The counter row is locked until commit, so concurrent orders of one customer get distinct numbers;
@@ -131,7 +123,7 @@ def place_order(
             total,
             charge_cents,
             total,
-            row["provider_id"],
+            row.provider_id,
             created,
             created,
             created,
@@ -147,7 +139,7 @@ def place_order(
     )
     return {
         "order_id": order_id,
-        "service": row["name"],
+        "service": row.name,
         "link": target,
         "quantity": quantity,
         "charge": format_cents(charge_cents),
@@ -218,3 +210,17 @@ def order_history(conn: Conn, *, key_digest: str, page: int, limit: int) -> tupl
         return [], total
     rows = conn.all(HISTORY_PAGE_SQL, (customer_id, total - (page - 1) * limit, limit))
     return [order_view(r) for r in rows], total
+
+
+# -- what the SMM API v2 reads ----------------------------------------------------------------------
+def service_offers_for_key(conn: Conn, *, key_digest: str, simulators: bool) -> list[ServiceOffer]:
+    """Authenticate, then the services on sale with their refill, cancel and drip-feed options."""
+    authenticate(conn, key_digest=key_digest)
+    return service_offers(conn, simulators=simulators)
+
+
+def order_charges_for_key(conn: Conn, *, key_digest: str, order_ids: Sequence[int]) -> dict[int, OrderCharge]:
+    """Authenticate, then the caller's own orders among ``order_ids`` with their status and money
+    (unknown and foreign ids are absent)."""
+    customer_id = authenticate(conn, key_digest=key_digest)
+    return order_charges(conn, customer_id=customer_id, order_ids=order_ids)

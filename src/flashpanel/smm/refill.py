@@ -6,112 +6,95 @@ A refill has its own record and life, separate from its order's (whose money nev
 
 Only an order of a service with ``refill`` allowed, and only once it is ``completed``, may be refilled;
 an order has at most one open (pending or in-progress) refill, and asking again returns that one.
-Forwarding and polling happen in :mod:`flashpanel.apiv2.worker`; the units of work are here.
+Forwarding and polling happen in :mod:`flashpanel.smm.forwarding`; the units of work are here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from enum import Enum
+from typing import Final, Literal
 
-from flashpanel.apiv2.protocol import INCORRECT_ORDER_ID, REFILL_NOT_FOUND, echo_id, error, refill_status
-from flashpanel.bounds import NO_ROW, IdList
 from flashpanel.customers.service import authenticate
 from flashpanel.db.runner import Conn, now
+from flashpanel.errors import IllegalTransition
 
-Reply = dict[str, Any]
+RefillStatus = Literal["pending", "in_progress", "completed", "rejected"]
 
 OPEN: Final = ("pending", "in_progress")
-REFILL_UNSUPPORTED: Final = "Refill is not available for this service"
-NOT_REFILLABLE: Final = "Only a completed order can be refilled"
+TERMINAL: Final[frozenset[str]] = frozenset({"completed", "rejected"})
+# status -> statuses it may move to; staying put (a retry, a poll) is allowed while the refill is open.
+ALLOWED: Final[dict[str, frozenset[str]]] = {
+    "pending": frozenset({"pending", "in_progress", "completed", "rejected"}),
+    "in_progress": frozenset({"in_progress", "completed", "rejected"}),
+    "completed": frozenset(),
+    "rejected": frozenset(),
+}
 MAX_FORWARD_ATTEMPTS: Final = 8
 LEASE_SECONDS: Final = 60.0
 POLL_SECONDS: Final = 30.0
 
 
+class RefillRefusal(Enum):
+    """Why a refill was not recorded."""
+
+    UNKNOWN_ORDER = "no such order of this customer"
+    UNSUPPORTED = "the order's service does not allow refills"
+    NOT_COMPLETED = "only a completed order can be refilled"
+
+
 # -- asking for refills -----------------------------------------------------------------------------
-def _refill_one(conn: Conn, *, customer_id: int, order_id: int) -> int | Reply:
+def request_refill(conn: Conn, *, customer_id: int, order_id: int) -> int | RefillRefusal:
+    """Record a refill of the customer's order (or find its open one); returns the refill's id."""
     # Locking the order serialises two requests for it, so the one-open-refill rule never races.
     order = conn.one(
         "SELECT id, service_id, status FROM smm_orders WHERE id = ? AND customer_id = ?" + conn.for_update,
         (order_id, customer_id),
     )
     if order is None:
-        return error(INCORRECT_ORDER_ID)
+        return RefillRefusal.UNKNOWN_ORDER
     if not conn.scalar("SELECT refill FROM smm_services WHERE id = ?", (order["service_id"],)):
-        return error(REFILL_UNSUPPORTED)
+        return RefillRefusal.UNSUPPORTED
     if order["status"] != "completed":
-        return error(NOT_REFILLABLE)
+        return RefillRefusal.NOT_COMPLETED
     existing = conn.scalar(
         "SELECT id FROM smm_refills WHERE order_id = ? AND status IN (?, ?) ORDER BY id LIMIT 1", (order_id, *OPEN)
     )
     if existing is not None:
         return int(existing)
     at = now()
-    row = conn.one(
+    refill_id = conn.scalar(
         "INSERT INTO smm_refills (order_id, customer_id, status, attempts, next_check_at, created_at, updated_at) "
         "VALUES (?, ?, 'pending', 0, ?, ?, ?) RETURNING id",
         (order_id, customer_id, at, at, at),
     )
-    assert row is not None
-    return int(row["id"])
+    return int(refill_id)
 
 
-def request_refill(conn: Conn, *, key_digest: str, order_id: int) -> Reply:
-    """``{"refill": "<id>"}`` (the reference panels send the id as a string), or ``{"error": ...}``."""
+def request_refills(conn: Conn, *, key_digest: str, order_ids: Sequence[int | None]) -> list[int | RefillRefusal]:
+    """Authenticate, then :func:`request_refill` for each order, in order; None is the id of nothing."""
     customer_id = authenticate(conn, key_digest=key_digest)
-    if order_id == NO_ROW:
-        return error(INCORRECT_ORDER_ID)
-    outcome = _refill_one(conn, customer_id=customer_id, order_id=order_id)
-    return outcome if isinstance(outcome, dict) else {"refill": str(outcome)}
-
-
-def request_refills(conn: Conn, *, key_digest: str, ids: IdList) -> list[Reply]:
-    """``[{"order": 1, "refill": 1}, {"order": 3, "refill": {"error": "Incorrect order ID"}}]``."""
-    customer_id = authenticate(conn, key_digest=key_digest)
-    results: list[Reply] = []
-    for text in ids.raw:
-        order_id = ids.valid.get(text)
-        outcome = (
-            error(INCORRECT_ORDER_ID)
-            if order_id is None
-            else _refill_one(conn, customer_id=customer_id, order_id=order_id)
-        )
-        results.append({"order": echo_id(text), "refill": outcome})
-    return results
+    return [
+        RefillRefusal.UNKNOWN_ORDER
+        if order_id is None
+        else request_refill(conn, customer_id=customer_id, order_id=order_id)
+        for order_id in order_ids
+    ]
 
 
 # -- reading refills --------------------------------------------------------------------------------
-def _own_refills(conn: Conn, *, customer_id: int, refill_ids: list[int]) -> dict[int, str]:
+def refill_statuses(conn: Conn, *, key_digest: str, refill_ids: Sequence[int]) -> dict[int, RefillStatus]:
+    """Authenticate, then the status of each of the customer's own refills among ``refill_ids``
+    (unknown and foreign ones are absent)."""
+    customer_id = authenticate(conn, key_digest=key_digest)
     if not refill_ids:
         return {}
     marks = ", ".join("?" * len(refill_ids))
     rows = conn.all(
         f"SELECT id, status FROM smm_refills WHERE customer_id = ? AND id IN ({marks})", (customer_id, *refill_ids)
     )
-    return {int(r["id"]): str(r["status"]) for r in rows}
-
-
-def refill_state(conn: Conn, *, key_digest: str, refill_id: int) -> Reply:
-    """``{"status": "Completed"}``; an unknown or foreign refill gets ``{"error": "Refill not found"}``."""
-    customer_id = authenticate(conn, key_digest=key_digest)
-    found = _own_refills(conn, customer_id=customer_id, refill_ids=[refill_id] if refill_id != NO_ROW else [])
-    if refill_id not in found:
-        return error(REFILL_NOT_FOUND)
-    return {"status": refill_status(found[refill_id])}
-
-
-def refill_states(conn: Conn, *, key_digest: str, ids: IdList) -> list[Reply]:
-    """``[{"refill": 1, "status": "Completed"}, {"refill": 3, "status": {"error": "Refill not found"}}]``."""
-    customer_id = authenticate(conn, key_digest=key_digest)
-    found = _own_refills(conn, customer_id=customer_id, refill_ids=ids.ids)
-    results: list[Reply] = []
-    for text in ids.raw:
-        status = found.get(ids.valid.get(text, 0))
-        results.append(
-            {"refill": echo_id(text), "status": refill_status(status) if status else error(REFILL_NOT_FOUND)}
-        )
-    return results
+    return {int(r["id"]): r["status"] for r in rows}
 
 
 # -- the worker's side ------------------------------------------------------------------------------
@@ -170,7 +153,10 @@ def record_outcome(
     retry_in: float | None = None,
 ) -> bool:
     """Store what the worker learnt, conditional on the refill still being where the job found it.
-    ``retry_in`` keeps the status and schedules the next look. Returns whether anything changed."""
+    ``retry_in`` keeps the status and schedules the next look. Returns whether anything changed.
+    Raises :class:`IllegalTransition` for a move the table forbids."""
+    if status not in ALLOWED.get(job.status, frozenset()):
+        raise IllegalTransition(job.status, status, subject="A refill")
     row = conn.one(
         "UPDATE smm_refills SET status = ?, upstream_refill_id = COALESCE(?, upstream_refill_id), "
         "last_error = COALESCE(?, last_error), next_check_at = ?, updated_at = ? "
@@ -179,7 +165,7 @@ def record_outcome(
             status,
             upstream_refill_id,
             note,
-            None if status in ("completed", "rejected") else at + (retry_in or POLL_SECONDS),
+            None if status in TERMINAL else at + (retry_in or POLL_SECONDS),
             at,
             job.refill_id,
             job.status,

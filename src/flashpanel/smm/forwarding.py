@@ -1,7 +1,8 @@
-"""Background loops of the v2 protocol's domain additions: forward refills, poll them, forward cancels.
+"""Background loops for what customers ask of orders their provider has: forward refills, poll them,
+forward cancels.
 
 Providers are called outside any transaction; every outcome is stored by a unit of work in
-:mod:`flashpanel.apiv2.refill` or :mod:`flashpanel.apiv2.cancel`. Provider capabilities are optional:
+:mod:`flashpanel.smm.refill` or :mod:`flashpanel.smm.cancel`. Provider capabilities are optional:
 a provider without ``refill`` (the built-in simulator, which always delivers in full) completes
 refills at once; one without ``cancel`` leaves the order running and the refusal noted on it.
 """
@@ -13,16 +14,16 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from flashpanel.apiv2 import cancel as cancels
-from flashpanel.apiv2 import refill as refills
-from flashpanel.apiv2.refill import RefillJob
 from flashpanel.db.runner import now
 from flashpanel.providers import registry
 from flashpanel.providers.base import ProviderError
+from flashpanel.smm import cancel as cancels
+from flashpanel.smm import refill as refills
+from flashpanel.smm.refill import RefillJob
 from flashpanel.state import AppState
 from flashpanel.worker.loop import Loop
 
-log = logging.getLogger("flashpanel.apiv2.worker")
+log = logging.getLogger("flashpanel.smm.forwarding")
 
 
 def refill_backoff(attempts: int) -> float:
