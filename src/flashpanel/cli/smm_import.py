@@ -12,9 +12,9 @@ import typer
 from flashpanel.cli.common import fail, read, secret_box, write
 from flashpanel.errors import FlashpanelError
 from flashpanel.providers import catalog_sync, service
-from flashpanel.providers.adapters import SMM_V2
 from flashpanel.providers.base import ProviderError
-from flashpanel.providers.smm_v2 import SmmV2Provider
+from flashpanel.providers.capabilities import catalog_source
+from flashpanel.providers.kinds import SMM_V2
 
 MAX_REJECTS_SHOWN = 20
 
@@ -37,8 +37,9 @@ def import_from(
     if row["kind"] != SMM_V2:
         fail(f"provider {provider!r} is {row['kind']}; services are imported from smm-v2 providers")
     try:
-        adapter = service.adapter_for(row, secret_box())
-        assert isinstance(adapter, SmmV2Provider)
+        adapter = catalog_source(service.adapter_for(row, secret_box()))
+        if adapter is None:
+            fail(f"provider {provider!r} cannot list its services")
         listing = asyncio.run(adapter.services())
     except (ProviderError, FlashpanelError) as exc:
         fail(f"{provider}: {exc.message}")

@@ -3,8 +3,8 @@
 Every service is fulfilled through a provider row; ``provider_id`` None means no provider was mapped, and
 asking for it raises a non-retryable ``NO_PROVIDER`` :class:`ProviderError`. Rows of kind ``simulator``
 resolve to the process's built-in simulators (one SMM, one number provider, kept for the process's life:
-the number simulator holds its pools). Adapters for real upstream protocols register a factory per kind in
-``SMM_KINDS`` / ``NUMBER_KINDS``; they hold no state, so their objects are rebuilt from the row every
+the number simulator holds its pools). Adapters for real upstream protocols are built by the factory of
+their kind (``providers/kinds.py``, a literal map); they hold no state, so their objects are rebuilt from the row every
 ``REFRESH_SECONDS``: a new URL or key (``providers update``) reaches every API and worker process within
 that time. A disabled provider still resolves: disabling stops new orders (``providers.sale``), while the
 orders already placed with it are submitted and followed to the end.
@@ -13,49 +13,55 @@ orders already placed with it are submitted and followed to the end.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from time import monotonic
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
-from flashpanel.db.runner import Conn, Row
+from flashpanel.db.runner import Conn
 from flashpanel.errors import NotFound
 from flashpanel.providers.base import NumberProvider, ProviderError, SmmProvider
+from flashpanel.providers.kinds import NUMBER_FACTORIES, SMM_FACTORIES, UpstreamAccess
 from flashpanel.providers.sale import SIMULATOR_KIND
 from flashpanel.state import AppState
 
-# kind -> factory(state, provider row with the API key decrypted under "api_key")
-SMM_KINDS: dict[str, Callable[[AppState, dict[str, Any]], SmmProvider]] = {}
-NUMBER_KINDS: dict[str, Callable[[AppState, dict[str, Any]], NumberProvider]] = {}
+P = TypeVar("P", SmmProvider, NumberProvider)
 
 # The cache slot of the process's built-in simulators (every simulator row resolves to them).
 SIMULATOR: Final = "simulator"
 
 
-def _provider_row(conn: Conn, *, provider_id: int) -> Row | None:
-    return conn.one("SELECT * FROM providers WHERE id = ?", (provider_id,))
-
-
-async def _load(state: AppState, provider_id: int) -> dict[str, Any]:
-    row = await state.db.read(_provider_row, provider_id=provider_id)
+def _provider_row(conn: Conn, *, provider_id: int) -> tuple[UpstreamAccess, str | None] | None:
+    """The provider's access, its key still encrypted (the token, or None), read as typed values."""
+    row = conn.one("SELECT name, kind, url, api_key_encrypted, currency FROM providers WHERE id = ?", (provider_id,))
     if row is None:
+        return None
+    access = UpstreamAccess(
+        name=row["name"], kind=row["kind"], url=row["url"] or "", api_key="", currency=row["currency"] or ""
+    )
+    return access, row["api_key_encrypted"]
+
+
+async def _load(state: AppState, provider_id: int) -> UpstreamAccess:
+    found = await state.db.read(_provider_row, provider_id=provider_id)
+    if found is None:
         raise NotFound(f"Provider {provider_id} not found")
-    data = dict(row)
-    token = data.pop("api_key_encrypted", None)
-    data["api_key"] = state.secrets.decrypt(token) if token else None
-    return data
+    access, token = found
+    return replace(access, api_key=state.secrets.decrypt(token) if token else "")
 
 
 def _no_provider() -> ProviderError:
     return ProviderError("no provider is mapped to this service", retryable=False, token="NO_PROVIDER")
 
 
-def _factory(kinds: dict[str, Callable[[AppState, dict[str, Any]], Any]], row: dict[str, Any], line: str) -> Any:
-    factory = kinds.get(row["kind"])
+def _factory(factories: Mapping[str, Callable[[UpstreamAccess], P]], access: UpstreamAccess, line: str) -> P:
+    """The adapter of the row's kind for this line, built; a row of another line's kind is refused."""
+    factory = factories.get(access.kind)
     if factory is None:
         raise ProviderError(
-            f"provider {row['name']!r} ({row['kind']}) cannot fulfil {line} orders", retryable=False, token="BAD_KIND"
+            f"provider {access.name!r} ({access.kind}) cannot fulfil {line} orders", retryable=False, token="BAD_KIND"
         )
-    return factory
+    return factory(access)
 
 
 REFRESH_SECONDS = 30.0
@@ -114,9 +120,9 @@ async def smm_provider(state: AppState, provider_id: int | None) -> SmmProvider:
         raise _no_provider()
     provider: SmmProvider | None = _cached(state, "smm_providers", provider_id)
     if provider is None:
-        row = await _load(state, provider_id)
-        simulator = row["kind"] == SIMULATOR_KIND
-        provider = _smm_simulator(state) if simulator else _factory(SMM_KINDS, row, "SMM")(state, row)
+        access = await _load(state, provider_id)
+        simulator = access.kind == SIMULATOR_KIND
+        provider = _smm_simulator(state) if simulator else _factory(SMM_FACTORIES, access, "SMM")
         _keep(state, "smm_providers", provider_id, provider, forever=simulator)
     return provider
 
@@ -126,9 +132,9 @@ async def number_provider(state: AppState, provider_id: int | None) -> NumberPro
         raise _no_provider()
     provider: NumberProvider | None = _cached(state, "number_providers", provider_id)
     if provider is None:
-        row = await _load(state, provider_id)
-        simulator = row["kind"] == SIMULATOR_KIND
-        provider = _number_simulator(state) if simulator else _factory(NUMBER_KINDS, row, "OTP")(state, row)
+        access = await _load(state, provider_id)
+        simulator = access.kind == SIMULATOR_KIND
+        provider = _number_simulator(state) if simulator else _factory(NUMBER_FACTORIES, access, "OTP")
         _keep(state, "number_providers", provider_id, provider, forever=simulator)
     return provider
 
@@ -137,7 +143,3 @@ def forget(state: AppState) -> None:
     """Drop cached provider objects (after providers were added, changed or disabled)."""
     state.extras.pop("smm_providers", None)
     state.extras.pop("number_providers", None)
-
-
-# The real upstream protocol adapters (smm-v2, sms-activate) fill the kind tables above.
-from flashpanel.providers import adapters as _adapters  # noqa: E402, F401

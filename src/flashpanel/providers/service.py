@@ -13,7 +13,7 @@ from typing import Any
 from flashpanel.crypto import SecretBox
 from flashpanel.db.runner import Conn, Row, now
 from flashpanel.errors import NotFound, RuleViolation
-from flashpanel.providers.adapters import KINDS, SMM_V2
+from flashpanel.providers.kinds import KINDS, SMM_V2
 from flashpanel.providers.sale import SIMULATOR_KIND, SIMULATOR_NAME
 from flashpanel.providers.smm_v2 import SmmV2Provider
 from flashpanel.providers.sms_activate import SmsActivateProvider

@@ -44,6 +44,27 @@ class RefillRefusal(Enum):
     NOT_COMPLETED = "only a completed order can be refilled"
 
 
+# What an upstream's refill status word means here; any other word means it is still working on it.
+_UPSTREAM_WORDS: Final[dict[str, RefillStatus]] = {
+    "completed": "completed",
+    "complete": "completed",
+    "success": "completed",
+    "rejected": "rejected",
+    "canceled": "rejected",
+    "cancelled": "rejected",
+    "refunded": "rejected",
+    "error": "rejected",
+    "fail": "rejected",
+    "failed": "rejected",
+}
+
+
+def upstream_progress(word: str) -> RefillStatus:
+    """An upstream's refill status (``Completed``, ``In progress``...) as ``completed``, ``rejected`` or
+    ``in_progress``."""
+    return _UPSTREAM_WORDS.get(word.strip().lower().replace(" ", "_"), "in_progress")
+
+
 # -- asking for refills -----------------------------------------------------------------------------
 def request_refill(conn: Conn, *, customer_id: int, order_id: int) -> int | RefillRefusal:
     """Record a refill of the customer's order (or find its open one); returns the refill's id."""
