@@ -13,7 +13,7 @@ from flashpanel.customers.service import authenticate
 from flashpanel.db.runner import Conn, Row, now
 from flashpanel.errors import NotFound, RuleViolation
 from flashpanel.otp.catalog import Source, sources_of
-from flashpanel.otp.states import Transitioned, transition
+from flashpanel.otp.lifecycle import Applied, apply_transition
 from flashpanel.providers.base import Activation
 from flashpanel.wallet import ledger
 
@@ -89,11 +89,11 @@ def activate(
 
     Safe to repeat: if an earlier attempt committed but its answer was lost with the connection, the
     order already holds this very activation, and that is a success, not a lost race."""
-    done = transition(
+    done = apply_transition(
         conn,
         order_id=order_id,
-        from_status="pending",
-        to_status="waiting",
+        expected="pending",
+        target="waiting",
         provider_id=provider_id,
         phone_number=activation.phone_number,
         upstream_activation_id=activation.activation_id,
@@ -113,9 +113,9 @@ def activate(
     return Activated(ledger.balance_cents(conn, customer_id=customer_id))
 
 
-def fail(conn: Conn, *, order_id: int, error: str) -> Transitioned | None:
+def fail(conn: Conn, *, order_id: int, error: str) -> Applied | None:
     """Unit 2 of a purchase, on failure: ``pending`` → ``failed``, refunded."""
-    return transition(conn, order_id=order_id, from_status="pending", to_status="failed", last_error=error[:500])
+    return apply_transition(conn, order_id=order_id, expected="pending", target="failed", last_error=error[:500])
 
 
 def order_of_customer(conn: Conn, *, key_digest: str, request_id: str) -> Row:
@@ -146,14 +146,14 @@ def history(conn: Conn, *, key_digest: str, page: int, limit: int) -> tuple[list
     return rows, total
 
 
-def cancel(conn: Conn, *, order_id: int, error: str | None = None, attention: str | None = None) -> Transitioned | None:
+def cancel(conn: Conn, *, order_id: int, error: str | None = None, attention: str | None = None) -> Applied | None:
     """``waiting`` → ``cancelled``, refunded. ``error``/``attention``: the upstream cancel failed, and the
     operator should release the number by hand (see :func:`unreleased_note`)."""
-    return transition(
+    return apply_transition(
         conn,
         order_id=order_id,
-        from_status="waiting",
-        to_status="cancelled",
+        expected="waiting",
+        target="cancelled",
         last_error=error,
         attention=attention,
         attention_at=now() if attention else None,
@@ -179,12 +179,12 @@ def flag_unreleased(conn: Conn, *, order_id: int, activation_id: str, error: str
     )
 
 
-def expire(conn: Conn, *, order_id: int) -> Transitioned | None:
-    return transition(conn, order_id=order_id, from_status="waiting", to_status="expired")
+def expire(conn: Conn, *, order_id: int) -> Applied | None:
+    return apply_transition(conn, order_id=order_id, expected="waiting", target="expired")
 
 
-def complete(conn: Conn, *, order_id: int, sms_code: str) -> Transitioned | None:
-    return transition(conn, order_id=order_id, from_status="waiting", to_status="completed", sms_code=sms_code)
+def complete(conn: Conn, *, order_id: int, sms_code: str) -> Applied | None:
+    return apply_transition(conn, order_id=order_id, expected="waiting", target="completed", sms_code=sms_code)
 
 
 # -- worker batches ----------------------------------------------------------------------------------

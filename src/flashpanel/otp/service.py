@@ -265,7 +265,7 @@ async def cancel(units: Units, *, key_digest: str, request_id: str) -> dict[str,
     assert done.balance_cents is not None
     return {
         "order_id": int(order["id"]),
-        "refund_amount": format_cents(done.refund_cents),
+        "refund_amount": format_cents(done.refunded_cents),
         "balance": format_cents(done.balance_cents),
     }
 
