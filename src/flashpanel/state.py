@@ -1,8 +1,8 @@
-"""The long-lived objects of a running flashpanel process, built once at start-up."""
+"""The long-lived objects of a running flashpanel process, built once at start-up (``app.build_state``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from flashpanel.config import Settings
@@ -10,7 +10,12 @@ from flashpanel.crypto import SecretBox
 from flashpanel.db.runner import Database
 
 if TYPE_CHECKING:
+    from cachetools import TTLCache
+
     from flashpanel.api.ratelimit import RateLimits
+    from flashpanel.background import BackgroundCalls
+    from flashpanel.otp.availability import AvailabilityCache
+    from flashpanel.providers.registry import ProviderCache
 
 
 @dataclass
@@ -19,5 +24,13 @@ class AppState:
     db: Database
     limits: RateLimits
     secrets: SecretBox
-    # Per-domain caches and provider clients, keyed by the domain that owns them.
-    extras: dict[str, Any] = field(default_factory=dict)
+    # Provider objects per provider row, rebuilt from the row every registry.REFRESH_SECONDS.
+    providers: ProviderCache
+    # The SMM catalog as /api/v1 lists it, kept for a few seconds (api/v1/smm.py).
+    smm_catalog: TTLCache[str, list[dict[str, Any]]]
+    # How many numbers each OTP source has, refreshed in the background (otp/availability.py).
+    otp_availability: AvailabilityCache
+    # When each SMM provider's catalog is next synced (providers/worker.py), monotonic seconds.
+    catalog_sync_next_at: dict[int, float]
+    # Provider calls a request started without waiting; shutdown drains them.
+    background: BackgroundCalls

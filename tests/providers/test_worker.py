@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from flashpanel.app import assemble_state
 from flashpanel.config import Settings
 from flashpanel.crypto import open_secret_box
 from flashpanel.db.runner import Database
@@ -24,7 +25,7 @@ from flashpanel.state import AppState
 @pytest.fixture
 async def state(settings: Settings, db: Database) -> AsyncIterator[AppState]:
     limits: Any = None  # the catalog loop never rate-limits
-    yield AppState(settings=settings, db=db, limits=limits, secrets=open_secret_box(settings.secret_key_file))
+    yield assemble_state(settings, db=db, limits=limits, secrets=open_secret_box(settings.secret_key_file))
 
 
 def _add(state: AppState, *, name: str, kind: str, url: str, key: str) -> int:

@@ -309,10 +309,7 @@ def _in_background(
             if order_id is not None and not _already_gone(exc):
                 await _flag_unreleased(state, order_id, activation_id, exc)
 
-    tasks: set[asyncio.Task[None]] = state.extras.setdefault("otp_background", set())
-    task = asyncio.create_task(run())
-    tasks.add(task)
-    task.add_done_callback(tasks.discard)
+    state.background.start(run())
 
 
 def _already_gone(exc: Exception) -> bool:
@@ -344,6 +341,4 @@ def finish_soon(state: AppState, provider_id: int | None, activation_id: str | N
 
 async def drain_background(state: AppState) -> None:
     """Wait for the best-effort provider calls started so far (tests, shutdown)."""
-    tasks: set[asyncio.Task[None]] = state.extras.get("otp_background", set())
-    if tasks:
-        await asyncio.gather(*list(tasks), return_exceptions=True)
+    await state.background.drain()

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from time import monotonic
-from typing import Any, Final, TypeVar
+from typing import Final, Generic, TypeVar
+
+from cachetools import TLRUCache
 
 from flashpanel.db.runner import Conn
 from flashpanel.errors import NotFound
@@ -65,81 +67,101 @@ def _factory(factories: Mapping[str, Callable[[UpstreamAccess], P]], access: Ups
 
 
 REFRESH_SECONDS = 30.0
-_FOREVER = math.inf
-
-# provider id (or SIMULATOR) -> (provider object, monotonic time after which its row is read again)
-Cache = dict[int | str, tuple[Any, float]]
+MAX_PROVIDERS = 1024  # provider objects kept per line; far more than an operator configures
 
 
-def _cached(state: AppState, name: str, key: int | str) -> Any:
-    cache: Cache = state.extras.setdefault(name, {})
-    entry = cache.get(key)
-    return entry[0] if entry is not None and monotonic() < entry[1] else None
+def _expiry(_key: int | str, entry: tuple[object, bool], at: float) -> float:
+    """When a cached provider object is built again from its row: never for installed ones and the
+    simulators (the number simulator holds its pools), else after ``REFRESH_SECONDS``."""
+    return math.inf if entry[1] else at + REFRESH_SECONDS
 
 
-def _keep(state: AppState, name: str, key: int | str, provider: Any, *, forever: bool) -> None:
-    cache: Cache = state.extras.setdefault(name, {})
-    cache[key] = (provider, _FOREVER if forever else monotonic() + REFRESH_SECONDS)
+class Shelf(Generic[P]):
+    """One line's provider objects, by provider id (or :data:`SIMULATOR`), each kept until it expires."""
+
+    def __init__(self) -> None:
+        # The timer reads this module's clock at each call, so a test can move it.
+        self._entries: TLRUCache[int | str, tuple[P, bool]] = TLRUCache(
+            maxsize=MAX_PROVIDERS, ttu=_expiry, timer=lambda: monotonic()
+        )
+
+    def get(self, key: int | str) -> P | None:
+        entry = self._entries.get(key)
+        return None if entry is None else entry[0]
+
+    def keep(self, key: int | str, provider: P, *, forever: bool) -> None:
+        self._entries[key] = (provider, forever)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+@dataclass
+class ProviderCache:
+    """The provider objects of this process (``AppState.providers``)."""
+
+    smm: Shelf[SmmProvider] = field(default_factory=Shelf)
+    numbers: Shelf[NumberProvider] = field(default_factory=Shelf)
 
 
 def install_smm_provider(state: AppState, provider_id: int | str, provider: SmmProvider) -> None:
     """Use ``provider`` for ``provider_id`` (or, with :data:`SIMULATOR`, as the built-in SMM simulator)
     in this process from now on (tests, embedding)."""
-    _keep(state, "smm_providers", provider_id, provider, forever=True)
+    state.providers.smm.keep(provider_id, provider, forever=True)
 
 
 def install_number_provider(state: AppState, provider_id: int | str, provider: NumberProvider) -> None:
     """Use ``provider`` for ``provider_id`` (or, with :data:`SIMULATOR`, as the built-in number
     simulator) in this process from now on (tests, embedding)."""
-    _keep(state, "number_providers", provider_id, provider, forever=True)
+    state.providers.numbers.keep(provider_id, provider, forever=True)
 
 
 def _smm_simulator(state: AppState) -> SmmProvider:
-    provider: SmmProvider | None = _cached(state, "smm_providers", SIMULATOR)
+    provider = state.providers.smm.get(SIMULATOR)
     if provider is None:
         from flashpanel.providers.simulator_smm import SimulatedSmmProvider
 
         provider = SimulatedSmmProvider(state.settings)
-        _keep(state, "smm_providers", SIMULATOR, provider, forever=True)
+        state.providers.smm.keep(SIMULATOR, provider, forever=True)
     return provider
 
 
 def _number_simulator(state: AppState) -> NumberProvider:
     # One per process: its number pools are shared by every service mapped to the simulator.
-    provider: NumberProvider | None = _cached(state, "number_providers", SIMULATOR)
+    provider = state.providers.numbers.get(SIMULATOR)
     if provider is None:
         from flashpanel.providers.simulator_otp import SimulatedNumberProvider
 
         provider = SimulatedNumberProvider(state.settings)
-        _keep(state, "number_providers", SIMULATOR, provider, forever=True)
+        state.providers.numbers.keep(SIMULATOR, provider, forever=True)
     return provider
 
 
 async def smm_provider(state: AppState, provider_id: int | None) -> SmmProvider:
     if provider_id is None:
         raise _no_provider()
-    provider: SmmProvider | None = _cached(state, "smm_providers", provider_id)
+    provider = state.providers.smm.get(provider_id)
     if provider is None:
         access = await _load(state, provider_id)
         simulator = access.kind == SIMULATOR_KIND
         provider = _smm_simulator(state) if simulator else _factory(SMM_FACTORIES, access, "SMM")
-        _keep(state, "smm_providers", provider_id, provider, forever=simulator)
+        state.providers.smm.keep(provider_id, provider, forever=simulator)
     return provider
 
 
 async def number_provider(state: AppState, provider_id: int | None) -> NumberProvider:
     if provider_id is None:
         raise _no_provider()
-    provider: NumberProvider | None = _cached(state, "number_providers", provider_id)
+    provider = state.providers.numbers.get(provider_id)
     if provider is None:
         access = await _load(state, provider_id)
         simulator = access.kind == SIMULATOR_KIND
         provider = _number_simulator(state) if simulator else _factory(NUMBER_FACTORIES, access, "OTP")
-        _keep(state, "number_providers", provider_id, provider, forever=simulator)
+        state.providers.numbers.keep(provider_id, provider, forever=simulator)
     return provider
 
 
 def forget(state: AppState) -> None:
     """Drop cached provider objects (after providers were added, changed or disabled)."""
-    state.extras.pop("smm_providers", None)
-    state.extras.pop("number_providers", None)
+    state.providers.smm.clear()
+    state.providers.numbers.clear()

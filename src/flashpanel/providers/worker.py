@@ -34,7 +34,7 @@ def _due_providers(conn: Conn) -> list[tuple[int, str, Decimal]]:
 
 async def sync_catalogs(state: AppState, *, force: bool = False) -> int:
     """One pass: sync every provider whose turn has come; returns how many were synced."""
-    next_at: dict[int, float] = state.extras.setdefault("catalog_sync_next_at", {})
+    next_at = state.catalog_sync_next_at
     clock = time.monotonic()
     synced = 0
     for provider_id, name, exchange_rate in await state.db.read(_due_providers):
