@@ -12,11 +12,13 @@ exactly once and only for what the upstream really gave back.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import Enum
+
+import msgspec
 
 from flashpanel.customers.service import authenticate
 from flashpanel.db.runner import Conn, now
+from flashpanel.db.typed import all_as, one_as
 from flashpanel.smm.lifecycle import TERMINAL, apply_transition
 
 BATCH = 100
@@ -36,30 +38,41 @@ class CancelOutcome(Enum):
         return self in (CancelOutcome.CANCELLED, CancelOutcome.REQUESTED)
 
 
+class _Cancellable(msgspec.Struct, frozen=True):
+    id: int
+    service_id: int
+    status: str
+    upstream_order_id: str | None
+    submitting_at: float | None
+    cancel_requested_at: float | None
+
+
 def cancel_order(conn: Conn, *, customer_id: int, order_id: int) -> CancelOutcome:
     """Cancel the customer's order now, or record a request the worker forwards upstream; asking
     again is harmless. The order's money moves only through the state machine: here for an order
     nobody was asked to fulfil, later through status sync for one the upstream really cancels."""
     # The row lock makes the check and the change one step against the submission loop's claim
     # (which skips locked rows on PostgreSQL; SQLite's single writer serialises them anyway).
-    row = conn.one(
+    order = one_as(
+        conn,
+        _Cancellable,
         "SELECT id, service_id, status, upstream_order_id, submitting_at, cancel_requested_at FROM smm_orders "
         "WHERE id = ? AND customer_id = ?" + conn.for_update,
         (order_id, customer_id),
     )
-    if row is None:
+    if order is None:
         return CancelOutcome.UNKNOWN_ORDER
-    if row["status"] in TERMINAL:
+    if order.status in TERMINAL:
         return CancelOutcome.FINISHED
-    if row["status"] == "pending" and row["submitting_at"] is None and row["upstream_order_id"] is None:
+    if order.status == "pending" and order.submitting_at is None and order.upstream_order_id is None:
         # Nothing was sent anywhere yet: cancel and refund in full, now.
         applied = apply_transition(
             conn, order_id=order_id, expected="pending", target="cancelled", note="canceled by the customer"
         )
         return CancelOutcome.CANCELLED if applied is not None else CancelOutcome.FINISHED
-    if not conn.scalar("SELECT cancel FROM smm_services WHERE id = ?", (row["service_id"],)):
+    if not conn.scalar("SELECT cancel FROM smm_services WHERE id = ?", (order.service_id,)):
         return CancelOutcome.UNSUPPORTED
-    if row["cancel_requested_at"] is None:
+    if order.cancel_requested_at is None:
         at = now()
         conn.execute("UPDATE smm_orders SET cancel_requested_at = ?, updated_at = ? WHERE id = ?", (at, at, order_id))
     return CancelOutcome.REQUESTED
@@ -79,8 +92,7 @@ def cancel_orders(conn: Conn, *, key_digest: str, order_ids: Sequence[int | None
 # -- the worker's side ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class CancelRequest:
+class CancelRequest(msgspec.Struct, frozen=True):
     order_id: int
     provider_id: int | None
     upstream_order_id: str
@@ -90,18 +102,17 @@ def lease_requests(conn: Conn, *, at: float, limit: int = BATCH) -> list[CancelR
     """Claim up to ``limit`` unforwarded cancel requests of orders that have an upstream id and are
     still open; each is marked forwarded now (at most once: a lost answer is not re-sent)."""
     marks = ", ".join("?" * len(TERMINAL))
-    rows = conn.all(
-        "SELECT id, provider_id, upstream_order_id FROM smm_orders "
+    requests = all_as(
+        conn,
+        CancelRequest,
+        "SELECT id AS order_id, provider_id, upstream_order_id FROM smm_orders "
         "WHERE cancel_requested_at IS NOT NULL AND cancel_forwarded_at IS NULL AND upstream_order_id IS NOT NULL "
         f"AND status NOT IN ({marks}) ORDER BY cancel_requested_at, id LIMIT ?" + conn.for_update_skip_locked,
         (*sorted(TERMINAL), limit),
     )
-    for row in rows:
-        conn.execute("UPDATE smm_orders SET cancel_forwarded_at = ? WHERE id = ?", (at, row["id"]))
-    return [
-        CancelRequest(order_id=int(r["id"]), provider_id=r["provider_id"], upstream_order_id=r["upstream_order_id"])
-        for r in rows
-    ]
+    for request in requests:
+        conn.execute("UPDATE smm_orders SET cancel_forwarded_at = ? WHERE id = ?", (at, request.order_id))
+    return requests
 
 
 def record_refusals(conn: Conn, *, refusals: dict[int, str], at: float) -> None:

@@ -121,3 +121,96 @@ def _order_charge(row: Row) -> OrderCharge:
         start_count=None if row["start_count"] is None else int(row["start_count"]),
         remains=int(row["remains"]),
     )
+
+
+class CatalogEntry(NamedTuple):
+    """A service on sale as ``/api/v1`` lists it."""
+
+    id: int
+    name: str
+    category: str
+    type: str
+    rate_cents: int
+    min_quantity: int
+    max_quantity: int
+    description: str | None
+
+
+def catalog(conn: Conn, *, simulators: bool) -> list[CatalogEntry]:
+    """The services on sale, ordered by category then id."""
+    rows = conn.all(
+        "SELECT s.id, s.name, s.category, s.type, s.rate_cents, s.min_quantity, s.max_quantity, s.description "
+        f"{ON_SALE_SQL} ORDER BY s.category, s.id",
+        (simulators,),
+    )
+    return [
+        CatalogEntry(
+            id=int(r["id"]),
+            name=r["name"],
+            category=r["category"],
+            type=r["type"],
+            rate_cents=int(r["rate_cents"]),
+            min_quantity=int(r["min_quantity"]),
+            max_quantity=int(r["max_quantity"]),
+            description=r["description"],
+        )
+        for r in rows
+    ]
+
+
+class OrderRow(NamedTuple):
+    """An order as the customer follows it (status and history)."""
+
+    id: int
+    service_name: str
+    link: str
+    quantity: int
+    charge_cents: int
+    status: str
+    start_count: int | None
+    remains: int
+    created_at: float
+
+
+_ORDER_COLUMNS = (
+    "o.id, s.name AS service_name, o.link, o.quantity, o.charge_cents, o.status, o.start_count, o.remains, o.created_at"
+)
+HISTORY_COUNT_SQL = "SELECT smm_orders_count FROM customers WHERE id = ?"
+HISTORY_PAGE_SQL = (
+    f"SELECT {_ORDER_COLUMNS} FROM smm_orders o JOIN smm_services s ON s.id = o.service_id "
+    "WHERE o.customer_id = ? AND o.customer_seq <= ? ORDER BY o.customer_seq DESC LIMIT ?"
+)
+
+
+def _order_row(row: Row) -> OrderRow:
+    return OrderRow(
+        id=int(row["id"]),
+        service_name=row["service_name"],
+        link=row["link"],
+        quantity=int(row["quantity"]),
+        charge_cents=int(row["charge_cents"]),
+        status=row["status"],
+        start_count=None if row["start_count"] is None else int(row["start_count"]),
+        remains=int(row["remains"]),
+        created_at=float(row["created_at"]),
+    )
+
+
+def order_of_customer(conn: Conn, *, customer_id: int, order_id: int) -> OrderRow | None:
+    """The customer's own order, or None (unknown and someone else's alike)."""
+    row = conn.one(
+        f"SELECT {_ORDER_COLUMNS} FROM smm_orders o JOIN smm_services s ON s.id = o.service_id "
+        "WHERE o.id = ? AND o.customer_id = ?",
+        (order_id, customer_id),
+    )
+    return None if row is None else _order_row(row)
+
+
+def order_count(conn: Conn, *, customer_id: int) -> int:
+    """How many orders the customer ever placed (their order counter, one indexed row)."""
+    return int(conn.scalar(HISTORY_COUNT_SQL, (customer_id,)))
+
+
+def history_page(conn: Conn, *, customer_id: int, last_seq: int, limit: int) -> list[OrderRow]:
+    """Up to ``limit`` of the customer's orders, newest first, from sequence number ``last_seq`` down."""
+    return [_order_row(r) for r in conn.all(HISTORY_PAGE_SQL, (customer_id, last_seq, limit))]

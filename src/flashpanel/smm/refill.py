@@ -12,12 +12,14 @@ Forwarding and polling happen in :mod:`flashpanel.smm.forwarding`; the units of 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import Enum
 from typing import Final, Literal
 
+import msgspec
+
 from flashpanel.customers.service import authenticate
 from flashpanel.db.runner import Conn, now
+from flashpanel.db.typed import RowId, all_as, one_as
 from flashpanel.errors import IllegalTransition
 
 RefillStatus = Literal["pending", "in_progress", "completed", "rejected"]
@@ -66,18 +68,26 @@ def upstream_progress(word: str) -> RefillStatus:
 
 
 # -- asking for refills -----------------------------------------------------------------------------
+class _Refillable(msgspec.Struct, frozen=True):
+    id: int
+    service_id: int
+    status: str
+
+
 def request_refill(conn: Conn, *, customer_id: int, order_id: int) -> int | RefillRefusal:
     """Record a refill of the customer's order (or find its open one); returns the refill's id."""
     # Locking the order serialises two requests for it, so the one-open-refill rule never races.
-    order = conn.one(
+    order = one_as(
+        conn,
+        _Refillable,
         "SELECT id, service_id, status FROM smm_orders WHERE id = ? AND customer_id = ?" + conn.for_update,
         (order_id, customer_id),
     )
     if order is None:
         return RefillRefusal.UNKNOWN_ORDER
-    if not conn.scalar("SELECT refill FROM smm_services WHERE id = ?", (order["service_id"],)):
+    if not conn.scalar("SELECT refill FROM smm_services WHERE id = ?", (order.service_id,)):
         return RefillRefusal.UNSUPPORTED
-    if order["status"] != "completed":
+    if order.status != "completed":
         return RefillRefusal.NOT_COMPLETED
     existing = conn.scalar(
         "SELECT id FROM smm_refills WHERE order_id = ? AND status IN (?, ?) ORDER BY id LIMIT 1", (order_id, *OPEN)
@@ -105,6 +115,11 @@ def request_refills(conn: Conn, *, key_digest: str, order_ids: Sequence[int | No
 
 
 # -- reading refills --------------------------------------------------------------------------------
+class _RefillState(msgspec.Struct, frozen=True):
+    id: int
+    status: RefillStatus
+
+
 def refill_statuses(conn: Conn, *, key_digest: str, refill_ids: Sequence[int]) -> dict[int, RefillStatus]:
     """Authenticate, then the status of each of the customer's own refills among ``refill_ids``
     (unknown and foreign ones are absent)."""
@@ -112,15 +127,17 @@ def refill_statuses(conn: Conn, *, key_digest: str, refill_ids: Sequence[int]) -
     if not refill_ids:
         return {}
     marks = ", ".join("?" * len(refill_ids))
-    rows = conn.all(
-        f"SELECT id, status FROM smm_refills WHERE customer_id = ? AND id IN ({marks})", (customer_id, *refill_ids)
+    found = all_as(
+        conn,
+        _RefillState,
+        f"SELECT id, status FROM smm_refills WHERE customer_id = ? AND id IN ({marks})",
+        (customer_id, *refill_ids),
     )
-    return {int(r["id"]): r["status"] for r in rows}
+    return {refill.id: refill.status for refill in found}
 
 
 # -- the worker's side ------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class RefillJob:
+class RefillJob(msgspec.Struct, frozen=True):
     refill_id: int
     order_id: int
     status: str
@@ -133,34 +150,53 @@ class RefillJob:
 def lease_due(conn: Conn, *, status: str, at: float, limit: int = 100) -> list[RefillJob]:
     """Take up to ``limit`` due refills in ``status`` and push their next look past a lease, so two
     workers do not forward or poll the same refill at once."""
-    rows = conn.all(
+    due = all_as(
+        conn,
+        RowId,
         "SELECT r.id FROM smm_refills r WHERE r.status = ? AND r.next_check_at <= ? "
         "ORDER BY r.next_check_at, r.id LIMIT ?" + conn.for_update_skip_locked,
         (status, at, limit),
     )
     jobs = []
-    for row in rows:
-        leased = conn.one(
+    for refill in due:
+        leased = one_as(
+            conn,
+            _Leased,
             "UPDATE smm_refills SET next_check_at = ?, attempts = attempts + ? WHERE id = ? AND status = ? "
             "RETURNING id, order_id, status, attempts, upstream_refill_id",
-            (at + LEASE_SECONDS, 1 if status == "pending" else 0, row["id"], status),
+            (at + LEASE_SECONDS, 1 if status == "pending" else 0, refill.id, status),
         )
         if leased is None:
             continue
-        order = conn.one("SELECT provider_id, upstream_order_id FROM smm_orders WHERE id = ?", (leased["order_id"],))
+        order = one_as(
+            conn, _Upstream, "SELECT provider_id, upstream_order_id FROM smm_orders WHERE id = ?", (leased.order_id,)
+        )
         assert order is not None
         jobs.append(
             RefillJob(
-                refill_id=int(leased["id"]),
-                order_id=int(leased["order_id"]),
-                status=str(leased["status"]),
-                attempts=int(leased["attempts"]),
-                provider_id=order["provider_id"],
-                upstream_order_id=order["upstream_order_id"],
-                upstream_refill_id=leased["upstream_refill_id"],
+                refill_id=leased.id,
+                order_id=leased.order_id,
+                status=leased.status,
+                attempts=leased.attempts,
+                provider_id=order.provider_id,
+                upstream_order_id=order.upstream_order_id,
+                upstream_refill_id=leased.upstream_refill_id,
             )
         )
     return jobs
+
+
+class _Leased(msgspec.Struct, frozen=True):
+    id: int
+    order_id: int
+    status: str
+    attempts: int
+    upstream_refill_id: str | None
+
+
+class _Upstream(msgspec.Struct, frozen=True):
+    provider_id: int | None
+    upstream_order_id: str | None
 
 
 def record_outcome(

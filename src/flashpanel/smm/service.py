@@ -13,12 +13,15 @@ from urllib.parse import urlsplit
 
 from flashpanel.bounds import LINK_MAX_LENGTH, LINK_SCHEMES
 from flashpanel.customers.service import authenticate
-from flashpanel.db.runner import Conn, Row, now
+from flashpanel.db.runner import Conn, now
 from flashpanel.errors import NotFound, RuleViolation
+from flashpanel.smm import queries
+from flashpanel.smm.queries import HISTORY_COUNT_SQL as HISTORY_COUNT_SQL
+from flashpanel.smm.queries import HISTORY_PAGE_SQL as HISTORY_PAGE_SQL
 
 # Re-exported: callers of this module read the catalog through it.
 from flashpanel.smm.queries import ON_SALE_SQL as ON_SALE_SQL
-from flashpanel.smm.queries import OrderCharge, ServiceOffer, order_charges, service_offers
+from flashpanel.smm.queries import OrderCharge, OrderRow, ServiceOffer, order_charges, service_offers
 from flashpanel.smm.queries import ServiceOnSale as ServiceOnSale
 from flashpanel.smm.queries import service_on_sale as service_on_sale
 from flashpanel.wallet import ledger
@@ -34,23 +37,18 @@ def iso_utc(epoch: float) -> str:
 def active_services(conn: Conn, *, simulators: bool) -> list[dict[str, Any]]:
     """The services on sale in the API's shape, ordered by category then id. ``simulators``: whether
     services of the built-in simulator are on sale (``FLASHPANEL_SIMULATORS``)."""
-    rows = conn.all(
-        "SELECT s.id, s.name, s.category, s.type, s.rate_cents, s.min_quantity, s.max_quantity, s.description "
-        f"{ON_SALE_SQL} ORDER BY s.category, s.id",
-        (simulators,),
-    )
     return [
         {
-            "service_id": int(r["id"]),
-            "name": r["name"],
-            "category": r["category"],
-            "type": r["type"],
-            "rate": format_cents(int(r["rate_cents"])),
-            "min": int(r["min_quantity"]),
-            "max": int(r["max_quantity"]),
-            "description": r["description"],
+            "service_id": entry.id,
+            "name": entry.name,
+            "category": entry.category,
+            "type": entry.type,
+            "rate": format_cents(entry.rate_cents),
+            "min": entry.min_quantity,
+            "max": entry.max_quantity,
+            "description": entry.description,
         }
-        for r in rows
+        for entry in queries.catalog(conn, simulators=simulators)
     ]
 
 
@@ -112,7 +110,7 @@ def place_order(
         "UPDATE customers SET smm_orders_count = smm_orders_count + 1 WHERE id = ? RETURNING smm_orders_count",
         (customer_id,),
     )
-    inserted = conn.one(
+    order_id = conn.scalar(
         "INSERT INTO smm_orders (customer_id, service_id, link, quantity, charge_cents, refunded_cents, status, "
         "remains, provider_id, attempts, next_check_at, created_at, updated_at, runs, interval_minutes, customer_seq) "
         "VALUES (?, ?, ?, ?, ?, 0, 'pending', ?, ?, 0, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -132,8 +130,6 @@ def place_order(
             customer_seq,
         ),
     )
-    assert inserted is not None
-    order_id = int(inserted["id"])
     balance = ledger.charge(
         conn, customer_id=customer_id, amount_cents=charge_cents, order_kind="smm", order_id=order_id
     )
@@ -161,43 +157,28 @@ def _free_order_refusal(rate_cents: int, runs: int | None) -> str:
 
 
 # -- reading orders ---------------------------------------------------------------------------------
-_ORDER_COLUMNS = (
-    "o.id, s.name AS service_name, o.link, o.quantity, o.charge_cents, o.status, o.start_count, o.remains, o.created_at"
-)
-
-HISTORY_COUNT_SQL = "SELECT smm_orders_count FROM customers WHERE id = ?"
-HISTORY_PAGE_SQL = (
-    f"SELECT {_ORDER_COLUMNS} FROM smm_orders o JOIN smm_services s ON s.id = o.service_id "
-    "WHERE o.customer_id = ? AND o.customer_seq <= ? ORDER BY o.customer_seq DESC LIMIT ?"
-)
-
-
-def order_view(row: Row) -> dict[str, Any]:
+def order_view(order: OrderRow) -> dict[str, Any]:
     """One order as the status and history endpoints show it."""
     return {
-        "order_id": int(row["id"]),
-        "service": row["service_name"],
-        "link": row["link"],
-        "quantity": int(row["quantity"]),
-        "charge": format_cents(int(row["charge_cents"])),
-        "status": row["status"],
-        "start_count": None if row["start_count"] is None else int(row["start_count"]),
-        "remains": int(row["remains"]),
-        "created_at": iso_utc(float(row["created_at"])),
+        "order_id": order.id,
+        "service": order.service_name,
+        "link": order.link,
+        "quantity": order.quantity,
+        "charge": format_cents(order.charge_cents),
+        "status": order.status,
+        "start_count": order.start_count,
+        "remains": order.remains,
+        "created_at": iso_utc(order.created_at),
     }
 
 
 def order_status(conn: Conn, *, key_digest: str, order_id: int) -> dict[str, Any]:
     """The caller's own order; an unknown id and someone else's id get the same 404."""
     customer_id = authenticate(conn, key_digest=key_digest)
-    row = conn.one(
-        f"SELECT {_ORDER_COLUMNS} FROM smm_orders o JOIN smm_services s ON s.id = o.service_id "
-        "WHERE o.id = ? AND o.customer_id = ?",
-        (order_id, customer_id),
-    )
-    if row is None:
+    order = queries.order_of_customer(conn, customer_id=customer_id, order_id=order_id)
+    if order is None:
         raise NotFound("Order not found")
-    return order_view(row)
+    return order_view(order)
 
 
 def order_history(conn: Conn, *, key_digest: str, page: int, limit: int) -> tuple[list[dict[str, Any]], int]:
@@ -205,11 +186,11 @@ def order_history(conn: Conn, *, key_digest: str, page: int, limit: int) -> tupl
     many orders the customer has: the total is the customer's order counter, and page N is the range of
     the gap-free per-customer sequence ending at total - (N-1) * limit, read from its unique index."""
     customer_id = authenticate(conn, key_digest=key_digest)
-    total = int(conn.scalar(HISTORY_COUNT_SQL, (customer_id,)))
+    total = queries.order_count(conn, customer_id=customer_id)
     if total == 0 or (page - 1) * limit >= total:
         return [], total
-    rows = conn.all(HISTORY_PAGE_SQL, (customer_id, total - (page - 1) * limit, limit))
-    return [order_view(r) for r in rows], total
+    orders = queries.history_page(conn, customer_id=customer_id, last_seq=total - (page - 1) * limit, limit=limit)
+    return [order_view(order) for order in orders], total
 
 
 # -- what the SMM API v2 reads ----------------------------------------------------------------------
