@@ -18,7 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal, TypedDict, Unpack
 
-from flashpanel.db.runner import Conn, Row, now
+import msgspec
+
+from flashpanel.db.runner import Conn, now
+from flashpanel.db.typed import one_as
 from flashpanel.errors import IllegalTransition
 from flashpanel.wallet import ledger
 
@@ -56,6 +59,42 @@ class Changes(TypedDict, total=False):
 _SETTABLE: Final = frozenset(Changes.__annotations__)
 
 
+class OtpOrder(msgspec.Struct, frozen=True):
+    """An OTP order as its rules read it (the ``otp_orders`` columns they use)."""
+
+    id: int
+    request_id: str
+    customer_id: int
+    phone_number: str | None
+    charge_cents: int
+    status: Status
+    sms_code: str | None
+    provider_id: int | None
+    upstream_activation_id: str | None
+    expires_at: float | None
+    created_at: float
+
+    # A waiting order always has its activation and deadline (``orders.activate`` sets both with the move).
+    @property
+    def activation_id(self) -> str:
+        if self.upstream_activation_id is None:
+            raise ValueError(f"otp order {self.id} has no upstream activation")
+        return self.upstream_activation_id
+
+    @property
+    def deadline(self) -> float:
+        if self.expires_at is None:
+            raise ValueError(f"otp order {self.id} has no deadline")
+        return self.expires_at
+
+
+class ListedOrder(OtpOrder, frozen=True):
+    """An order with the names of what was bought, as the customer sees it (check, history)."""
+
+    service_name: str
+    country_name: str
+
+
 @dataclass(frozen=True, slots=True)
 class Applied:
     """What :func:`apply_transition` did."""
@@ -63,7 +102,7 @@ class Applied:
     order_id: int
     previous: Status
     status: Status
-    order: Row  # the order as it is after the change
+    order: OtpOrder  # the order as it is after the change
     refunded_cents: int  # 0 unless the new status refunds
     balance_cents: int | None  # the customer's balance after the refund, when there was one
 
@@ -91,7 +130,9 @@ def apply_transition(
         fields.setdefault("next_check_at", None)
     columns = ["status", "updated_at", *fields]
     assignments = ", ".join(f"{column} = ?" for column in columns)
-    order = conn.one(
+    order = one_as(
+        conn,
+        OtpOrder,
         f"UPDATE otp_orders SET {assignments} WHERE id = ? AND status = ? RETURNING *",  # column names are whitelisted
         (target, now(), *fields.values(), order_id, expected),
     )
@@ -99,10 +140,10 @@ def apply_transition(
         return None
     if target not in REFUNDED:
         return Applied(order_id, expected, target, order, refunded_cents=0, balance_cents=None)
-    refund_cents = int(order["charge_cents"])
+    refund_cents = order.charge_cents
     balance = ledger.refund(
         conn,
-        customer_id=int(order["customer_id"]),
+        customer_id=order.customer_id,
         amount_cents=refund_cents,
         order_kind="otp",
         order_id=order_id,
