@@ -81,14 +81,14 @@ def services_of_country(conn: Conn, *, country_id: int, simulators: bool) -> lis
 def country_id_of(conn: Conn, *, country: str) -> int:
     """A country given by id or ISO code."""
     text = country.strip()
-    row = (
-        conn.one("SELECT id FROM otp_countries WHERE id = ?", (int(text),))
+    country_id = (
+        conn.scalar("SELECT id FROM otp_countries WHERE id = ?", (int(text),))
         if text.isdigit()
-        else conn.one("SELECT id FROM otp_countries WHERE code = ?", (text.upper(),))
+        else conn.scalar("SELECT id FROM otp_countries WHERE code = ?", (text.upper(),))
     )
-    if row is None:
+    if country_id is None:
         raise NotFound(f"No country {country!r}")
-    return int(row["id"])
+    return int(country_id)
 
 
 def add_country(conn: Conn, *, name: str, code: str) -> int:
@@ -99,9 +99,10 @@ def add_country(conn: Conn, *, name: str, code: str) -> int:
         raise RuleViolation(f"Country code must be 2 letters (ISO 3166-1 alpha-2), got {code!r}")
     if conn.one("SELECT 1 FROM otp_countries WHERE code = ?", (code,)) is not None:
         raise RuleViolation(f"Country {code} already exists")
-    row = conn.one("INSERT INTO otp_countries (name, code, active) VALUES (?, ?, ?) RETURNING id", (name, code, True))
-    assert row is not None
-    return int(row["id"])
+    country_id = conn.scalar(
+        "INSERT INTO otp_countries (name, code, active) VALUES (?, ?, ?) RETURNING id", (name, code, True)
+    )
+    return int(country_id)
 
 
 def all_countries(conn: Conn) -> list[Row]:
@@ -121,12 +122,11 @@ def add_service(conn: Conn, *, country: str, name: str, code: str, price: Decima
         raise RuleViolation("Service name and code must not be empty")
     if conn.one("SELECT 1 FROM otp_services WHERE country_id = ? AND code = ?", (country_id, code)) is not None:
         raise RuleViolation(f"Service {code!r} already exists in that country")
-    row = conn.one(
+    service_id = conn.scalar(
         "INSERT INTO otp_services (country_id, name, code, price_cents, active) VALUES (?, ?, ?, ?, ?) RETURNING id",
         (country_id, name, code, _check_price(price), True),
     )
-    assert row is not None
-    return int(row["id"])
+    return int(service_id)
 
 
 def all_services(conn: Conn, *, country: str | None = None) -> list[Row]:
