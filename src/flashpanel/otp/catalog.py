@@ -9,7 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+import msgspec
+
 from flashpanel.db.runner import Conn, Row
+from flashpanel.db.typed import all_as
 from flashpanel.errors import NotFound, RuleViolation
 from flashpanel.providers.sale import provider_id_named, takes_orders
 from flashpanel.wallet.money import to_cents
@@ -25,6 +28,13 @@ class Source:
     upstream_service: str
 
 
+class _Mapping(msgspec.Struct, frozen=True):
+    otp_service_id: int
+    provider_id: int
+    upstream_country: str
+    upstream_service: str
+
+
 def sources_of(conn: Conn, *, service_ids: list[int], simulators: bool) -> dict[int, list[Source]]:
     """The sources of each service that take new orders (``providers.sale``: the provider is active,
     and the built-in simulator only while ``simulators`` is on), in the order they are tried:
@@ -33,15 +43,17 @@ def sources_of(conn: Conn, *, service_ids: list[int], simulators: bool) -> dict[
         return {}
     marks = ", ".join("?" for _ in service_ids)
     sources: dict[int, list[Source]] = {service_id: [] for service_id in service_ids}
-    for row in conn.all(
+    for mapping in all_as(
+        conn,
+        _Mapping,
         "SELECT m.otp_service_id, m.provider_id, m.upstream_country, m.upstream_service "
         "FROM otp_service_providers m JOIN providers p ON p.id = m.provider_id "
         # only "?" marks are interpolated
         f"WHERE m.otp_service_id IN ({marks}) AND {takes_orders('p')} ORDER BY m.priority, m.id",
         [*service_ids, simulators],
     ):
-        sources[int(row["otp_service_id"])].append(
-            Source(int(row["provider_id"]), row["upstream_country"], row["upstream_service"])
+        sources[mapping.otp_service_id].append(
+            Source(mapping.provider_id, mapping.upstream_country, mapping.upstream_service)
         )
     return sources
 
