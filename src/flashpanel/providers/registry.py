@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from time import monotonic
 from typing import Final, Generic, TypeVar
 
+import msgspec
 from cachetools import TLRUCache
 
 from flashpanel.db.runner import Conn
+from flashpanel.db.typed import one_as
 from flashpanel.errors import NotFound
 from flashpanel.providers.base import NumberProvider, ProviderError, SmmProvider
 from flashpanel.providers.kinds import NUMBER_FACTORIES, SMM_FACTORIES, UpstreamAccess
@@ -33,23 +35,36 @@ P = TypeVar("P", SmmProvider, NumberProvider)
 SIMULATOR: Final = "simulator"
 
 
-def _provider_row(conn: Conn, *, provider_id: int) -> tuple[UpstreamAccess, str | None] | None:
-    """The provider's access, its key still encrypted (the token, or None), read as typed values."""
-    row = conn.one("SELECT name, kind, url, api_key_encrypted, currency FROM providers WHERE id = ?", (provider_id,))
-    if row is None:
-        return None
-    access = UpstreamAccess(
-        name=row["name"], kind=row["kind"], url=row["url"] or "", api_key="", currency=row["currency"] or ""
+class _ProviderAccess(msgspec.Struct, frozen=True):
+    name: str
+    kind: str
+    url: str | None
+    api_key_encrypted: str | None
+    currency: str | None
+
+
+def _provider_row(conn: Conn, *, provider_id: int) -> _ProviderAccess | None:
+    """The provider's access, its key still encrypted."""
+    return one_as(
+        conn,
+        _ProviderAccess,
+        "SELECT name, kind, url, api_key_encrypted, currency FROM providers WHERE id = ?",
+        (provider_id,),
     )
-    return access, row["api_key_encrypted"]
 
 
 async def _load(state: AppState, provider_id: int) -> UpstreamAccess:
-    found = await state.db.read(_provider_row, provider_id=provider_id)
-    if found is None:
+    row = await state.db.read(_provider_row, provider_id=provider_id)
+    if row is None:
         raise NotFound(f"Provider {provider_id} not found")
-    access, token = found
-    return replace(access, api_key=state.secrets.decrypt(token) if token else "")
+    token = row.api_key_encrypted
+    return UpstreamAccess(
+        name=row.name,
+        kind=row.kind,
+        url=row.url or "",
+        api_key=state.secrets.decrypt(token) if token else "",
+        currency=row.currency or "",
+    )
 
 
 def _no_provider() -> ProviderError:
