@@ -34,8 +34,8 @@ def import_from(
     if not markup_percent.is_finite() or markup_percent < 0:
         fail("markup must be a percentage of zero or more (prices never go below cost)")
     row = read(service.provider_row, name=provider)
-    if row["kind"] != SMM_V2:
-        fail(f"provider {provider!r} is {row['kind']}; services are imported from smm-v2 providers")
+    if row.kind != SMM_V2:
+        fail(f"provider {provider!r} is {row.kind}; services are imported from smm-v2 providers")
     try:
         adapter = catalog_source(service.adapter_for(row, secret_box()))
         if adapter is None:
@@ -45,8 +45,8 @@ def import_from(
         fail(f"{provider}: {exc.message}")
     report = write(
         catalog_sync.import_services,
-        provider_id=int(row["id"]),
-        exchange_rate=Decimal(row["exchange_rate"]),
+        provider_id=row.id,
+        exchange_rate=row.exchange_rate,
         services=listing.services,
         markup_percent=markup_percent,
         category=category,
