@@ -12,13 +12,14 @@ from litestar import Litestar
 from flashpanel.api.access_log import AccessLog, request_path
 from flashpanel.app import start, stop
 from tests.conftest import app_settings
+from tests.helpers import asgi_transport
 
 
 @pytest.fixture
 async def logged_client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
     """The app as `flashpanel serve` runs it: behind the access log."""
     start(app, app_settings(app), run_worker=False)
-    transport = httpx.ASGITransport(app=AccessLog(app), client=("127.0.0.1", 50000))
+    transport = asgi_transport(AccessLog(app), client=("127.0.0.1", 50000))
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client

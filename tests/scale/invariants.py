@@ -62,10 +62,9 @@ import psycopg
 import redis
 from psycopg.rows import dict_row
 
-if __package__:
-    from .fakes import SMM_KEY, SMS_KEY
-else:  # run as a script: python tests/scale/invariants.py
-    from fakes import SMM_KEY, SMS_KEY  # type: ignore[no-redef]
+if not __package__:  # run as a script (python tests/scale/invariants.py): make `tests` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.scale.fakes import SMM_KEY, SMS_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASHPANEL = Path(sys.executable).with_name("flashpanel")
@@ -543,7 +542,7 @@ class Load:
             self._rr = (self._rr + 1) % len(self.apis)
             proc = self.apis[self._rr]
             if proc.up:
-                return self.clients[proc.port]  # type: ignore[index]
+                return self.clients[proc.port]
         return None
 
     async def run(self, duration: float, concurrency: int) -> None:
@@ -716,7 +715,7 @@ class Load:
         return f"{status} {'accepted' if outcome == 1 else 'refused'}"
 
     def _live_clients(self) -> list[httpx.AsyncClient]:
-        return [self.clients[p.port] for p in self.apis if p.up]  # type: ignore[index]
+        return [self.clients[p.port] for p in self.apis if p.up]
 
     async def _otp_double_cancel(self, client: httpx.AsyncClient, c: Customer) -> str | None:
         if not c.otp_open:
@@ -1058,7 +1057,7 @@ def verify(
             "LEFT JOIN ledger_entries l ON l.order_kind = 'smm' AND l.order_id = o.id AND l.kind = 'refund'"
         )
         facts["smm statuses"] = dict(Counter(r["status"] for r in rows))
-        wrong = []
+        wrong: list[tuple[Any, ...]] = []
         for r in rows:
             if int(r["ledger_refund"]) != int(r["refunded_cents"]):
                 wrong.append(
@@ -1288,7 +1287,7 @@ def verify(
         lambda r, v: int(r["customer_id"]) == v[0] and int(r["charge_cents"]) == v[1] and int(r["quantity"]) == v[2],
     )
     if obs.otp_cancel_acked:
-        rows = {
+        cancelled = {
             r["request_id"]: r
             for r in q(
                 "SELECT o.request_id, o.status, COALESCE(l.amount_cents, 0) AS refund FROM otp_orders o "
@@ -1302,7 +1301,9 @@ def verify(
             [
                 (rid, amount)
                 for rid, amount in obs.otp_cancel_acked.items()
-                if rid not in rows or rows[rid]["status"] != "cancelled" or int(rows[rid]["refund"]) != amount
+                if rid not in cancelled
+                or cancelled[rid]["status"] != "cancelled"
+                or int(cancelled[rid]["refund"]) != amount
             ],
         )
     if obs.acc_acked:

@@ -16,7 +16,7 @@ from litestar import Litestar
 from flashpanel.db import retry
 from flashpanel.db.runner import Database
 from flashpanel.providers import registry
-from flashpanel.providers.base import ProviderError, SmmProgress, SmmSubmission
+from flashpanel.providers.base import ProviderError, SmmProgress, SmmProvider, SmmSubmission
 from flashpanel.providers.simulator_smm import SimulatedSmmProvider
 from flashpanel.smm import fulfilment
 from flashpanel.smm.worker import STATUS_SYNC, SUBMISSION
@@ -48,7 +48,7 @@ class ScriptedProvider:
         return {i: self.progress[i] for i in upstream_order_ids if i in self.progress}
 
 
-def install(app: Litestar, provider: object) -> None:
+def install(app: Litestar, provider: SmmProvider) -> None:
     registry.install_smm_provider(state_of(app), registry.SIMULATOR, provider)
 
 

@@ -24,7 +24,8 @@ class Inbox:
         self.messages: list[tuple[list[str], bytes]] = []
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        self.messages.append((list(envelope.rcpt_tos), bytes(envelope.content or b"")))
+        content = envelope.content or b""
+        self.messages.append((list(envelope.rcpt_tos), content if isinstance(content, bytes) else content.encode()))
         return "250 OK"
 
 
