@@ -74,7 +74,7 @@ async def test_sms_cancel_and_expiry_racing_have_exactly_one_winner_and_refund_a
         else:
             assert rows == [("charge", -35000), ("refund", 35000)]
             refunded += 1
-    customer_id = int(order_row(db, order_ids[0])["customer_id"])  # type: ignore[call-overload]
+    customer_id = int(order_row(db, order_ids[0])["customer_id"])
     assert balance(db, key) == 1000000 - 35000 * (len(order_ids) - refunded)
     assert db.read_sync(ledger.ledger_sum_cents, customer_id=customer_id) == balance(db, key)
 

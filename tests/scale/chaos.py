@@ -92,7 +92,8 @@ async def chaos(
         victim.start()
         if what == "api":
             await wait_healthy(victim)
-        log(f"t={time.monotonic() - start:.2f}s {victim.name} restarted (pid {victim.popen.pid})")  # type: ignore[union-attr]
+        assert victim.popen is not None
+        log(f"t={time.monotonic() - start:.2f}s {victim.name} restarted (pid {victim.popen.pid})")
         busy.discard(victim)
 
     await asyncio.gather(*(one(at, what) for at, what in plan))
@@ -106,10 +107,11 @@ async def drop_db_connections(
     at = rng.uniform(0.3, 0.6) * duration
     await asyncio.sleep(max(0.0, start + at - time.monotonic()))
     with psycopg.connect(database_url, autocommit=True) as conn:
-        killed = conn.execute(
+        row = conn.execute(
             "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        ).fetchone()[0]  # type: ignore[index]
+        ).fetchone()
+    killed = row[0] if row is not None else 0
     message = f"t={time.monotonic() - start:.2f}s terminated {killed} PostgreSQL connection(s) (as a restart would)"
     obs.kills.append(message)
     log(message)
