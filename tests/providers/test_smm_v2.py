@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -50,11 +51,11 @@ async def test_drip_feed_sends_runs_and_interval(smm: SmmV2Provider, panel: Fake
     ],
 )
 async def test_refusals_are_terminal_with_http_200_or_4xx(
-    smm: SmmV2Provider, panel: FakeSmmPanel, error_status: int, kwargs: dict[str, object], token: str, retryable: bool
+    smm: SmmV2Provider, panel: FakeSmmPanel, error_status: int, kwargs: dict[str, Any], token: str, retryable: bool
 ) -> None:
     panel.configure(error_status=error_status)
     with pytest.raises(ProviderError) as caught:
-        await smm.submit(**kwargs)  # type: ignore[arg-type]
+        await smm.submit(**kwargs)
     assert (caught.value.token, caught.value.retryable) == (token, retryable)
     assert not panel.orders
 

@@ -59,7 +59,9 @@ async def test_a_reset_link_is_emailed_through_smtp_and_works_once(settings: Set
             recipients, raw = inbox.messages[0]
             message = message_from_bytes(raw)
             assert recipients == ["uma@example.com"] and message["From"] == "panel@example.com"
-            body = message.get_payload(decode=True).decode()  # type: ignore[union-attr]
+            payload = message.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            body = payload.decode()
             link = re.search(r"https://panel\.example/reset/\S+", body)
             assert link, body
             await _reset_through(client, link.group(0))
