@@ -74,7 +74,7 @@ def server_log() -> Iterator[list[str]]:
     """What flashpanel logs, as the server log shows it (the app's logging set-up replaces pytest's)."""
     lines: list[str] = []
     handler = logging.Handler(logging.INFO)
-    handler.emit = lambda record: lines.append(record.getMessage())  # type: ignore[method-assign]
+    handler.emit = lambda record: lines.append(record.getMessage())  # type: ignore[method-assign]  # a stub
     logger = logging.getLogger("flashpanel")
     logger.addHandler(handler)
     previous = logger.level
