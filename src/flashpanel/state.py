@@ -1,4 +1,4 @@
-"""The long-lived objects of a running flashpanel process, built once at start-up (``app.build_state``)."""
+"""The long-lived objects of a running flashpanel process, built once at start-up (``app.assemble_state``)."""
 
 from __future__ import annotations
 
