@@ -8,6 +8,7 @@ import json
 from collections.abc import Mapping
 
 import httpx
+import msgspec
 
 from flashpanel.payments.gateways.base import (
     TIMEOUT,
@@ -19,7 +20,9 @@ from flashpanel.payments.gateways.base import (
     read_json,
     text_or_none,
 )
-from flashpanel.wallet.money import format_cents
+from flashpanel.wallet.money import from_cents
+
+_JSON = msgspec.json.Encoder(decimal_format="number")
 
 
 def outcome_of(status: str) -> Outcome:
@@ -47,13 +50,13 @@ class Flutterwave:
     ) -> Checkout:
         body = {
             "tx_ref": reference,
-            # naira as a JSON number with exactly the kobo we mean (a Decimal never passes through float)
-            "amount": "__AMOUNT__",
+            # naira, as a JSON number holding exactly the kobo we mean (never through a float)
+            "amount": from_cents(amount_cents),
             "currency": currency,
             "redirect_url": return_url,
             "customer": {"email": email, "name": name},
         }
-        content = json.dumps(body).replace('"__AMOUNT__"', format_cents(amount_cents)).encode()
+        content = _JSON.encode(body)
         try:
             async with self._client() as client:
                 response = await client.post(
