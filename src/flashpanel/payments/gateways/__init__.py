@@ -6,6 +6,7 @@ from flashpanel.config import Settings
 from flashpanel.payments.gateways.base import Gateway
 from flashpanel.payments.gateways.flutterwave import Flutterwave
 from flashpanel.payments.gateways.paystack import Paystack
+from flashpanel.state import AppState
 
 
 def configured_gateways(settings: Settings) -> dict[str, Gateway]:
@@ -19,4 +20,12 @@ def configured_gateways(settings: Settings) -> dict[str, Gateway]:
             secret_hash=settings.flutterwave_secret_hash,
             base_url=settings.flutterwave_base_url,
         )
+    return gateways
+
+
+def gateways_of(state: AppState) -> dict[str, Gateway]:
+    """The running process's gateways, built once from its settings."""
+    gateways: dict[str, Gateway] | None = state.extras.get("payments.gateways")
+    if gateways is None:
+        gateways = state.extras["payments.gateways"] = configured_gateways(state.settings)
     return gateways
