@@ -41,7 +41,7 @@ async def test_an_approved_transfer_is_credited_once_and_a_rejected_one_never(
     assert (topup.status, topup.amount_cents, topup.gateway) == ("awaiting_approval", 1_200_000, "bank")
 
     code, out, _ = run_cli("payments", "list", "--status", "awaiting_approval")
-    assert code == 0 and reference in out and "NIP session 000012345" in out
+    assert code == 0 and reference in out and "ike" in out and "NIP session 000012345" in out
     code, out, _ = run_cli("payments", "approve", reference)
     assert code == 0 and f"{reference}: credited" in out
     code, _, err = run_cli("payments", "approve", reference)

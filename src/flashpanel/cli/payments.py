@@ -15,7 +15,7 @@ from flashpanel.config import get_settings
 from flashpanel.payments.credit import confirm_topup
 from flashpanel.payments.gateways import configured_gateways
 from flashpanel.payments.manual import approve_transfer, reject_transfer
-from flashpanel.payments.topups import STATUSES, Topup, find_topup, list_topups
+from flashpanel.payments.topups import STATUSES, Topup, find_topup, list_for_operator
 
 app = typer.Typer(help="Wallet top-ups: gateway payments and bank transfers.", no_args_is_help=True)
 
@@ -36,21 +36,11 @@ def list_command(
     limit: Annotated[int, typer.Option(help="At most this many, newest first")] = 100,
 ) -> None:
     """Top-ups, newest first: reference, customer, gateway, amount, status, note."""
-    topups = read(list_topups, status=None if status is None else status.value, limit=limit)
+    lines = read(list_for_operator, status=None if status is None else status.value, limit=limit)
     table(
         [
-            (
-                t.reference,
-                t.customer_id,
-                t.gateway,
-                t.amount,
-                t.gross,
-                t.currency,
-                t.status,
-                _when(t.created_at),
-                t.note,
-            )
-            for t in topups
+            (t.reference, name, t.gateway, t.amount, t.gross, t.currency, t.status, _when(t.created_at), t.note)
+            for t, name in lines
         ],
         ("REFERENCE", "CUSTOMER", "GATEWAY", "AMOUNT", "GROSS", "CUR", "STATUS", "CREATED (UTC)", "NOTE"),
     )

@@ -174,3 +174,16 @@ def set_status(
         (to, note, gateway_status, now(), topup_id, *from_statuses),
     )
     return row is not None
+
+
+def list_for_operator(conn: Conn, *, status: str | None = None, limit: int = 100) -> list[tuple[Topup, str]]:
+    """Newest first, each with its customer's name (``flashpanel payments list``, the back office)."""
+    columns = ", ".join(f"t.{name.strip()}" for name in COLUMNS.split(","))
+    clause = " WHERE t.status = ?" if status is not None else ""
+    params: tuple[object, ...] = (status,) if status is not None else ()
+    rows = conn.all(
+        f"SELECT {columns}, c.name AS customer_name FROM topups t JOIN customers c ON c.id = t.customer_id"
+        f"{clause} ORDER BY t.id DESC LIMIT ?",
+        (*params, limit),
+    )
+    return [(as_topup(r), str(r["customer_name"])) for r in rows]
