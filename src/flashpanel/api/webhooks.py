@@ -15,6 +15,7 @@ from litestar.params import FromPath
 
 from flashpanel.api.context import app_state
 from flashpanel.api.ratelimit import FailureCounter
+from flashpanel.metrics import WEBHOOK_BAD_SIGNATURES
 from flashpanel.payments.credit import confirm_topup
 from flashpanel.payments.gateways import gateways_of
 from flashpanel.state import AppState
@@ -49,6 +50,7 @@ async def payment_webhook(request: Request[Any, Any, Any], gateway: FromPath[str
     raw = await request.body()
     if not chosen.signature_ok(raw_body=raw, headers=request.headers):
         await bad_signatures.record(ip)
+        WEBHOOK_BAD_SIGNATURES.labels(gateway).inc()
         return _json(b'{"status":"bad signature"}', 401)
     reference = chosen.webhook_reference(raw)
     if reference is not None:

@@ -22,6 +22,7 @@ import logging
 from dataclasses import dataclass
 
 from flashpanel.db.runner import Conn, Database, is_unique_violation, now
+from flashpanel.metrics import TOPUP_OUTCOMES
 from flashpanel.payments.gateways.base import Gateway, GatewayError, Verification
 from flashpanel.payments.topups import CREDITABLE, Topup, find_topup, set_status
 from flashpanel.wallet.ledger import credit_topup
@@ -158,4 +159,6 @@ async def confirm_topup(
         status, credited = "mismatch", False
     if credited:
         log.info("top-up %s credited (%s %s)", topup.reference, topup.amount, topup.currency)
+    if status != topup.status:
+        TOPUP_OUTCOMES.labels(topup.gateway, status).inc()
     return Confirmation(status=status, credited_now=credited, topup=topup)

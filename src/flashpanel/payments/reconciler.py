@@ -9,6 +9,7 @@ import logging
 
 from flashpanel.config import Settings
 from flashpanel.db.runner import Conn, Database, now
+from flashpanel.metrics import TOPUP_OUTCOMES
 from flashpanel.payments.credit import confirm_topup
 from flashpanel.payments.gateways import configured_gateways
 from flashpanel.payments.gateways.base import Gateway
@@ -48,6 +49,7 @@ async def reconcile(db: Database, settings: Settings, gateways: dict[str, Gatewa
             and await db.write(set_status, topup_id=topup.id, from_statuses=("pending",), to="expired")
         ):
             log.info("top-up %s expired unpaid", topup.reference)
+            TOPUP_OUTCOMES.labels(topup.gateway, "expired").inc()
             changed += 1
     return changed
 
