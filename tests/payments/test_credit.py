@@ -183,3 +183,22 @@ async def test_a_gateway_that_cannot_be_reached_decides_nothing(
     result = await confirm_topup(db, unreachable, reference=topup.reference)
     assert result.status == "pending" and result.problem is not None and not result.credited_now
     assert db.read_sync(get_topup, reference=topup.reference).status == "pending"
+
+
+async def test_one_gateway_transaction_reported_for_two_top_ups_is_credited_once(
+    client: httpx.AsyncClient, db: Database, settings: Settings, gateways: dict[str, Gateway], fakes: Fakes,
+    gateway: str,
+) -> None:  # fmt: skip
+    await sign_up(client, "ugo")
+    ugo = db.read_sync(customer_id, name="ugo")
+    first = await begin_topup(db, settings, gateways, customer_id=ugo, gateway=gateway, amount="1000")
+    second = await begin_topup(db, settings, gateways, customer_id=ugo, gateway=gateway, amount="1000")
+    fake = fakes.of(gateway)
+    fake.pay(first.reference)
+    fake.pay(second.reference)
+    fake.transactions[second.reference].id = fake.transactions[first.reference].id  # the gateway's mistake
+    assert (await confirm_topup(db, gateways, reference=first.reference)).status == "credited"
+    assert (await confirm_topup(db, gateways, reference=second.reference)).status == "mismatch"
+    flagged = db.read_sync(get_topup, reference=second.reference)
+    assert flagged.note is not None and "already recorded on another top-up" in flagged.note
+    assert db.read_sync(balance_cents, customer_id=ugo) == 100_000
