@@ -11,8 +11,8 @@ from typing import Literal
 from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PAYMENT_SECRETS_TUPLE = ("paystack_secret_key", "flutterwave_secret_key", "flutterwave_secret_hash")
-PAYMENT_SECRETS = frozenset(PAYMENT_SECRETS_TUPLE)
+# Settings that may instead be read from a file named by FLASHPANEL_<NAME>_FILE.
+PAYMENT_SECRETS = ("paystack_secret_key", "flutterwave_secret_key", "flutterwave_secret_hash")
 
 
 class Settings(BaseSettings):
@@ -103,12 +103,12 @@ class Settings(BaseSettings):
             return values
         for name in PAYMENT_SECRETS:
             path = os.environ.get(f"FLASHPANEL_{name.upper()}_FILE")
-            if path and not values.get(name) and not os.environ.get(f"FLASHPANEL_{name.upper()}"):
+            if path and not values.get(name):
                 values = {**values, name: Path(path).read_text().strip()}
         return values
 
     @field_validator(
-        "redis_url", "public_url", "smtp_host", "funding_instructions", *PAYMENT_SECRETS_TUPLE, mode="before"
+        "redis_url", "public_url", "smtp_host", "funding_instructions", *PAYMENT_SECRETS, mode="before"
     )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
