@@ -7,12 +7,12 @@ import re
 import shutil
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from flashpanel.config import Settings
 from flashpanel.db.runner import open_database
@@ -20,7 +20,7 @@ from flashpanel.payments.fakes import FakeFlutterwave, FakeGateway, FakePaystack
 from flashpanel.providers.fakes.server import running_fake
 from tests.conftest import POSTGRES_URL, REDIS_URL, _truncate_postgres
 from tests.e2e.support import free_port, spawn, wait_until
-from tests.web.browser.conftest import LivePanel
+from tests.web.browser.conftest import PHONE, LivePanel
 from tests.web.browser.support import new_username, sign_up
 
 SECRET = "sk_test_browser"
@@ -128,3 +128,19 @@ def test_a_cancelled_checkout_credits_nothing(panel: LivePanel, page: Page) -> N
     assert panel.balance(key).json()["data"]["balance"] == "0.00"
     page.goto("/wallet/add")
     expect(page.get_by_role("region", name="Your recent top-ups")).to_contain_text("Pending")
+
+
+def test_add_funds_fits_a_phone_screen_with_both_gateways_and_a_top_up_listed(
+    panel: LivePanel, new_context: Callable[..., BrowserContext]
+) -> None:
+    phone = new_context(viewport=PHONE).new_page()
+    sign_up(phone, new_username("phone-pay"))
+    phone.goto("/wallet/add")
+    phone.get_by_role("region", name="Pay online").get_by_label("Amount").fill("100")
+    phone.get_by_role("button", name="Pay with Flutterwave").click()
+    phone.get_by_role("button", name="Cancel").click()
+    phone.goto("/wallet/add")
+    expect(phone.get_by_role("button", name="Pay with Paystack")).to_be_visible()
+    expect(phone.get_by_role("region", name="Your recent top-ups")).to_contain_text("Pending")
+    overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"/wallet/add scrolls sideways by {overflow}px"
