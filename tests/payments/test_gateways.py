@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 
 import httpx
 import pytest
 
 from flashpanel.payments.fakes import FakeFlutterwave, FakeGateway, FakePaystack
-from flashpanel.payments.gateways.base import Gateway, GatewayError
+from flashpanel.payments.gateways.base import Gateway, GatewayError, minor_units
 from flashpanel.payments.gateways.flutterwave import Flutterwave
 from flashpanel.payments.gateways.paystack import Paystack
 from flashpanel.providers.fakes.server import running_fake
@@ -117,3 +118,21 @@ def test_the_hosted_checkout_redirects_back_with_the_reference_only(pair: tuple[
     back = httpx.post(f"{url}/pay")
     assert back.status_code == 303
     assert back.headers["location"].startswith("http://p.test/r?") and "FP-PAGE" in back.headers["location"]
+
+
+@pytest.mark.parametrize(
+    ("value", "major", "expected"),
+    [
+        (150_050, False, 150_050),
+        (Decimal("1500.50"), True, 150_050),
+        (1500, True, 150_000),
+        (Decimal("1500.505"), True, None),  # a fraction of a kobo is not rounded into a match
+        (Decimal("1.5"), False, None),
+        (Decimal("1e300000"), True, None),
+        ("150050", False, None),  # a string is not an amount
+        (True, False, None),
+        (None, True, None),
+    ],
+)
+def test_gateway_amounts_are_read_exactly_or_not_at_all(value: object, major: bool, expected: int | None) -> None:
+    assert minor_units(value, major=major) == expected
