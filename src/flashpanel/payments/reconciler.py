@@ -11,7 +11,7 @@ from flashpanel.config import Settings
 from flashpanel.db.runner import Conn, Database, now
 from flashpanel.metrics import TOPUP_OUTCOMES
 from flashpanel.payments.credit import confirm_topup
-from flashpanel.payments.gateways import configured_gateways
+from flashpanel.payments.gateways import gateways_of
 from flashpanel.payments.gateways.base import Gateway
 from flashpanel.payments.topups import COLUMNS, GATEWAYS, Topup, as_topup, set_status
 from flashpanel.state import AppState
@@ -55,7 +55,7 @@ async def reconcile(db: Database, settings: Settings, gateways: dict[str, Gatewa
 
 
 async def reconcile_once(state: AppState) -> int:
-    gateways = configured_gateways(state.settings)
+    gateways = gateways_of(state)
     if not gateways:
         return 0
     return await reconcile(state.db, state.settings, gateways)
