@@ -7,14 +7,17 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+from litestar import Litestar
 
 from flashpanel.config import Settings
 from flashpanel.db.runner import Conn, Database
 from flashpanel.payments.credit import confirm_topup
 from flashpanel.payments.gateways.base import Gateway
-from flashpanel.payments.reconciler import reconcile
+from flashpanel.payments.reconciler import reconcile, reconcile_once
 from flashpanel.payments.topups import get_topup
 from flashpanel.wallet.ledger import balance_cents
+from flashpanel.worker.runner import ALL_LOOPS
+from tests.helpers import state_of
 from tests.payments.conftest import Fakes, announce, begin_topup, topup_entries
 from tests.web.support import sign_up
 
@@ -202,3 +205,18 @@ async def test_one_gateway_transaction_reported_for_two_top_ups_is_credited_once
     flagged = db.read_sync(get_topup, reference=second.reference)
     assert flagged.note is not None and "already recorded on another top-up" in flagged.note
     assert db.read_sync(balance_cents, customer_id=ugo) == 100_000
+
+
+async def test_the_worker_runs_the_reconciler_on_the_process_gateways(
+    client: httpx.AsyncClient, app: Litestar, db: Database, settings: Settings, gateways: dict[str, Gateway],
+    fakes: Fakes,
+) -> None:  # fmt: skip
+    assert "payments-reconcile" in [loop.name for loop in ALL_LOOPS]
+    await sign_up(client, "vic")
+    topup = await begin_topup(
+        db, settings, gateways, customer_id=db.read_sync(customer_id, name="vic"), gateway="paystack", amount="450"
+    )
+    fakes.paystack.configure(webhook="never")
+    fakes.paystack.pay(topup.reference)
+    assert await reconcile_once(state_of(app)) == 1
+    assert db.read_sync(get_topup, reference=topup.reference).status == "credited"
