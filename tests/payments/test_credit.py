@@ -15,6 +15,7 @@ from flashpanel.payments.credit import confirm_topup
 from flashpanel.payments.gateways.base import Gateway
 from flashpanel.payments.reconciler import reconcile, reconcile_once
 from flashpanel.payments.topups import get_topup
+from flashpanel.wallet.invariants import check_books
 from flashpanel.wallet.ledger import balance_cents
 from flashpanel.worker.runner import ALL_LOOPS
 from tests.helpers import state_of
@@ -54,6 +55,8 @@ async def test_one_payment_announced_everywhere_at_once_is_credited_exactly_once
     assert db.read_sync(topup_entries, topup_id=topup.id) == [250_000]
     assert db.read_sync(balance_cents, customer_id=ada) == 250_000
     assert db.read_sync(get_topup, reference=topup.reference).status == "credited"
+    books = db.read_sync(check_books)
+    assert books.ok, books.violations
     # announced again later (a replayed webhook, a reload of the return page): still once
     assert await announce(client, fake, topup.reference, times=3) == [200, 200, 200]
     assert (await client.get(return_path)).status_code == 200
