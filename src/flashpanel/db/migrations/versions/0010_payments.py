@@ -1,6 +1,6 @@
 """payments: top-ups through hosted checkouts and bank transfers; ledger entries name their top-up
 
-Revision ID: 0011
+Revision ID: 0010
 Revises: 0009
 """
 
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011"
+revision: str = "0010"
 down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
