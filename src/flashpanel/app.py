@@ -17,12 +17,14 @@ from flashpanel.api.v1 import otp as otp_v1
 from flashpanel.api.v1 import smm as smm_v1
 from flashpanel.api.v1 import wallet as wallet_v1
 from flashpanel.api.v1.smm import CATALOG_TTL_SECONDS
+from flashpanel.api.webhooks import routes as payment_webhooks
 from flashpanel.apiv2.routes import routes as apiv2_routes
 from flashpanel.background import BackgroundCalls
 from flashpanel.config import Settings, get_settings
 from flashpanel.crypto import SecretBox, open_secret_box
 from flashpanel.db.runner import Database, open_database
 from flashpanel.otp.availability import AvailabilityCache
+from flashpanel.payments.gateways import configured_gateways
 from flashpanel.providers.registry import ProviderCache
 from flashpanel.state import AppState
 from flashpanel.web.docs import VendoredSwagger, docs_router
@@ -59,6 +61,8 @@ def assemble_state(settings: Settings, *, db: Database, limits: RateLimits, secr
         otp_availability=AvailabilityCache(),
         catalog_sync_next_at={},
         background=BackgroundCalls(),
+        payment_gateways=configured_gateways(settings),
+        webhook_signature_failures=limits.failure_counter(settings.rate_limit_webhook, "webhook-signature"),
     )
 
 
@@ -113,7 +117,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         customer_sessions=customer_session_policy(settings),
     )
     app = Litestar(
-        route_handlers=[api_v1, *apiv2_routes, healthz, *web_routers(site)],
+        route_handlers=[api_v1, *apiv2_routes, healthz, *web_routers(site), *payment_webhooks],
         # API paths keep the JSON envelope; every other path (the web panel) gets an HTML page.
         exception_handlers={kind: for_path(handler) for kind, handler in EXCEPTION_HANDLERS.items()},
         on_startup=[on_startup],

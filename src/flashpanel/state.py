@@ -12,9 +12,10 @@ from flashpanel.db.runner import Database
 if TYPE_CHECKING:
     from cachetools import TTLCache
 
-    from flashpanel.api.ratelimit import RateLimits
+    from flashpanel.api.ratelimit import FailureCounter, RateLimits
     from flashpanel.background import BackgroundCalls
     from flashpanel.otp.availability import AvailabilityCache
+    from flashpanel.payments.gateways.base import Gateway
     from flashpanel.providers.registry import ProviderCache
 
 
@@ -34,3 +35,7 @@ class AppState:
     catalog_sync_next_at: dict[int, float]
     # Provider calls a request started without waiting; shutdown drains them.
     background: BackgroundCalls
+    # The payment gateways whose secrets are configured, by name (payments/gateways).
+    payment_gateways: dict[str, Gateway]
+    # Webhook calls with a bad signature, per client address (api/webhooks.py).
+    webhook_signature_failures: FailureCounter
