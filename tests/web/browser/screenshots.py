@@ -10,8 +10,8 @@ pictures."""
 from __future__ import annotations
 
 import argparse
-import re
 import os
+import re
 import signal
 import subprocess
 import sys

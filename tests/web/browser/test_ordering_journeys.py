@@ -38,6 +38,12 @@ def nav(page: Page, name: str) -> Locator:
     return page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True)
 
 
+def settled(page: Page) -> None:
+    """Wait until htmx has finished its swaps (new content gets its triggers when it settles): a customer
+    is never fast enough to act in between, a test is."""
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+
+
 def reload_until(page: Page, what: str, ready: Callable[[], bool], *, seconds: float = 30) -> None:
     """Reload ``page`` until ``ready()`` (something the worker does in the background), for at most ``seconds``."""
     deadline = time.monotonic() + seconds
@@ -53,8 +59,10 @@ def test_an_smm_order_is_priced_as_typed_placed_and_followed_in_history(panel: L
     expect(page.get_by_role("heading", level=1)).to_have_text("SMM services")
     page.get_by_label("Category").select_option("Demo Video")
     expect(page.get_by_role("heading", name="Demo Video Views")).to_be_visible()  # the form redrawn in place
+    settled(page)
     page.get_by_label("Category").select_option("Demo Social")
     expect(page.get_by_role("heading", name="Demo Followers")).to_be_visible()
+    settled(page)
     expect(page.get_by_text("not enough data")).to_be_visible()
     page.get_by_label("Link").fill("https://social.example/journey")
     page.get_by_label("Quantity").fill("1000")
@@ -93,6 +101,8 @@ def test_the_otp_code_appears_without_reloading_the_page(panel: LivePanel, page:
     nav(page, "Numbers").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("OTP numbers")
     page.get_by_label("Country").select_option("United Kingdom")
+    expect(page.get_by_label("Country")).to_have_value(re.compile(r"\d+"))
+    settled(page)
     expect(page.get_by_label("Service")).to_contain_text(re.compile(r"Demo Chat — ₦350\.00 — \d+ available"))
     page.get_by_role("button", name="Buy number").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Number order #\d+$"))
@@ -121,6 +131,7 @@ def test_bought_accounts_are_shown_downloadable_and_kept_in_the_orders_details(p
     expect(page.get_by_role("heading", level=1)).to_have_text("Accounts")
     page.get_by_label("Category").select_option("Demo Social Media")
     expect(page.get_by_label("Product")).to_contain_text("Demo Social Account — ₦572.40")
+    settled(page)
     page.get_by_label("Quantity").fill("2")
     page.get_by_role("button", name="Buy", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Accounts order #\d+$"))
