@@ -145,3 +145,33 @@ async def test_a_mass_order_of_more_than_100_lines_places_nothing(
     refused = await post_form(client, "/smm/mass", {"orders": lines}, page="/smm/mass")
     assert refused.status_code == 422 and "At most 100 orders at a time (101 lines given)" in refused.text
     assert db.read_sync(balance_cents, customer_id=hal.customer_id) == 500_000
+
+
+async def test_a_drip_feed_service_takes_runs_and_an_interval_and_prices_every_run(
+    client: httpx.AsyncClient, shopper: Callable[..., Shopper], db: Database
+) -> None:
+    ivy = await shopper("smm-ivy", balance="5000")
+    followers, likes = demo_offer(db, "Demo Followers"), demo_offer(db, "Demo Likes")
+    db.write_sync(lambda conn: conn.execute("UPDATE smm_services SET dripfeed = ? WHERE id = ?", (True, followers.id)))
+    form = (await client.get(f"/smm?service={followers.id}")).text
+    assert "<legend>Drip-feed (optional)</legend>" in form
+    assert (
+        '<label for="field-runs">Runs</label>' in form
+        and '<label for="field-interval">Interval (minutes)</label>' in form
+    )
+    assert "<legend>Drip-feed" not in (await client.get(f"/smm?service={likes.id}")).text
+    total = await client.get(f"/smm/total?service={followers.id}&quantity=200&runs=3", headers=HTMX)
+    assert "₦300.00" in total.text  # 3 runs of 200 at ₦500.00 per 1,000
+    placed = await order(
+        client, service=str(followers.id), link="https://social.example/ivy", quantity="200", runs="3", interval="10"
+    )
+    assert placed.status_code == 303
+    detail = (await client.get(placed.headers["location"])).text
+    assert "600 (3 runs, 10 min apart)" in detail and "₦300.00" in detail
+    again = re.search(r'href="(/smm\?service=[^"]+)"', detail)
+    assert again and "quantity=200&runs=3&interval=10" in again.group(1)
+    refused = await order(
+        client, service=str(likes.id), link="https://social.example/ivy", quantity="100", runs="3", interval="10"
+    )
+    assert refused.status_code == 422 and "Drip-feed is not available for this service" in refused.text
+    assert db.read_sync(balance_cents, customer_id=ivy.customer_id) == 500_000 - 30_000
