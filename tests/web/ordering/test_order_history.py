@@ -88,10 +88,13 @@ async def test_cancelling_a_pending_order_refunds_it_through_the_api_rule(
     order_id = await place(client, followers.id, "https://social.example/cy", 1000)
     detail = (await client.get(f"/orders/smm/{order_id}")).text
     assert re.search(r'<button type="submit" class="button button-secondary">Cancel</button>', detail)
+    assert 'hx-trigger="every 5s"' in detail  # an open order refreshes itself
+    assert 'hx-trigger="every 5s"' in (await client.get("/orders?tab=smm")).text
     cancelled = await post_form(client, f"/orders/smm/{order_id}/cancel", {}, page=f"/orders/smm/{order_id}")
     assert cancelled.status_code == 303
     after = (await client.get(f"/orders/smm/{order_id}")).text
-    assert "Cancelled" in after and ">Cancel</button>" not in after
+    assert "Cancelled" in after and ">Cancel</button>" not in after and "every 5s" not in after
+    assert "every 5s" not in (await client.get("/orders?tab=smm")).text
     assert db.read_sync(balance_cents, customer_id=cy.customer_id) == 100_000
     again = await post_form(client, f"/orders/smm/{order_id}/cancel", {}, page=f"/orders/smm/{order_id}")
     assert "This order cannot be canceled" in (await client.get(again.headers["location"])).text
