@@ -117,6 +117,15 @@ async def test_accounts_refusals_are_shown_beside_the_form_and_take_nothing(
         )
         assert refused.status_code == status and message in refused.text, (quantity, refused.text[:200])
         assert '<p class="alert alert-error" role="alert">' in refused.text
+    db.write_sync(
+        lambda conn: conn.execute("UPDATE account_products SET max_quantity = 1000 WHERE id = ?", (product.id,))
+    )
+    out_of_stock = await post_form(
+        client, "/accounts", {"product": str(product.id), "quantity": str(product.stock + 1)}, page="/accounts"
+    )
+    assert out_of_stock.status_code == 422 and '<p class="alert alert-error" role="alert">Insufficient stock' in (
+        out_of_stock.text
+    )
     assert db.read_sync(balance_cents, customer_id=eli.customer_id) == 100
     assert demo_product(db).stock == product.stock
 
