@@ -83,9 +83,11 @@ def parameter_messages(request: type[msgspec.Struct], *, lenient_ids: bool = Fal
         elif kind is str and not bound.any_json_as_text:
             messages.append(f"Invalid parameter '{name}': must be a string")
         elif kind is IdList:
-            messages += [f"Missing required parameter: {name}", f"Too many ids in '{name}': at most {bound.max_items}"]
-            if not lenient_ids:
-                messages.append(f"Invalid parameter '{name}': must be a comma-separated list of ids")
+            messages += [
+                f"Missing required parameter: {name}",
+                f"Too many ids in '{name}': at most {bound.max_items}",
+                f"Invalid parameter '{name}': must be a comma-separated list of ids",  # a JSON object, a boolean...
+            ]
     return tuple(dict.fromkeys(messages))
 
 
