@@ -314,7 +314,7 @@ def _components(schemas: Schema) -> Schema:
                 "description": "The key as the API document sends it: `?key=...`.",
             },
             "headerKey": {"type": "apiKey", "in": "header", "name": "X-API-Key", "description": "An X-API-Key header."},
-            "bearerKey": {"type": "http", "scheme": "bearer", "description": "Authorization: Bearer <key>."},
+            "bearerKey": {"type": "http", "scheme": "bearer", "description": "`Authorization: Bearer <key>`."},
         },
     }
 
