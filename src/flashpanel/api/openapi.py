@@ -252,6 +252,7 @@ def _v2_operation(method: str, reply_schemas: list[Schema]) -> Schema:
             },
         }
     refusal = {
+        "title": "refusal",
         "allOf": [{"$ref": REF.format(name="Refusal")}, {"properties": {"error": _messages_schema(v2.refusals())}}]
     }
     responses: Schema = {
@@ -327,7 +328,11 @@ def build_document() -> Schema:
     paths: Schema = {}
     for op in OPERATIONS:
         paths.setdefault(op.path, {})[op.method.lower()] = _v1_operation(op)
-    v2_replies = [by_type[repr(reply)] for action in v2.ACTIONS.values() for reply in action.replies]
+    v2_replies = [
+        {"title": f"{name} ({('one', 'many')[n]})" if len(action.replies) > 1 else name, **by_type[repr(reply)]}
+        for name, action in v2.ACTIONS.items()
+        for n, reply in enumerate(action.replies)
+    ]
     paths[v2.PATH] = {method: _v2_operation(method, v2_replies) for method in ("get", "post")}
     return {
         "openapi": "3.1.0",
