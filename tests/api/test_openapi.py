@@ -16,6 +16,7 @@ from litestar.handlers import HTTPRouteHandler
 
 from flashpanel.api.contract import errors_of
 from flashpanel.api.openapi import document_bytes
+from flashpanel.api.v1 import examples
 from flashpanel.api.v1.contract import OPERATIONS
 from flashpanel.apiv2.contract import ACTIONS
 from flashpanel.bounds import PARAMETERS
@@ -82,6 +83,13 @@ def test_every_parameter_has_a_type_its_bounds_and_an_example() -> None:
             if schema["type"] == "integer":
                 bound = PARAMETERS[info.name]
                 assert (schema["minimum"], schema["maximum"]) == (bound.clamp or (bound.low, bound.high))
+
+
+def test_the_api_documents_example_of_each_success_fits_the_declared_reply_exactly() -> None:
+    for op in OPERATIONS:
+        example = document()["paths"][op.path][op.method.lower()]["responses"]["200"]["content"]["application/json"]
+        assert example["example"] == examples.SUCCESS[op.path]
+        msgspec.convert(example["example"], type=op.reply, strict=True)  # closed: no field the document lacks
 
 
 def test_api_v2_declares_each_action_with_its_parameters() -> None:

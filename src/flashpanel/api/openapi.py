@@ -19,6 +19,7 @@ import msgspec
 from flashpanel import __version__
 from flashpanel.api.contract import Operation, errors_of, message_pattern
 from flashpanel.api.ratelimit import RateClass
+from flashpanel.api.v1 import examples
 from flashpanel.api.v1.contract import OPERATIONS
 from flashpanel.api.v1.replies import ErrorReply
 from flashpanel.apiv2 import contract as v2
@@ -190,7 +191,12 @@ def _v1_operation(op: Operation) -> Schema:
         "200": {
             "description": "Success.",
             "headers": _headers(200),
-            "content": {"application/json": {"schema": {"$ref": REF.format(name=op.reply.__name__)}}},
+            "content": {
+                "application/json": {
+                    "schema": {"$ref": REF.format(name=op.reply.__name__)},
+                    "example": examples.SUCCESS[op.path],
+                }
+            },
         }
     }
     for status, messages in errors_of(op).items():
