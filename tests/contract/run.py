@@ -110,7 +110,7 @@ def run(kind: str, *, examples: int, seed: int, workdir: Path) -> int:
             command = [
                 str(BIN / "schemathesis"), "run", f"{url}/docs/openapi.json", "--url", url,
                 "--header", f"X-API-Key: {key}", "--checks", ",".join(CHECKS),
-                "--max-examples", str(examples), "--seed", str(seed), "--workers", "2",
+                "--max-examples", str(examples), "--seed", str(seed), "--workers", "1",
                 "--phases", "examples,coverage,fuzzing", "--generation-with-security-parameters", "false",
                 "--suppress-health-check", "all", "--no-color", "--output-sanitize", "true",
             ]  # fmt: skip

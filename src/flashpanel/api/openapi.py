@@ -10,6 +10,7 @@ handlers take the raw request (they decode at the edge, D28, and answer pre-enco
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from functools import cache
 from http import HTTPStatus
 from typing import Any, Final, get_args
@@ -17,14 +18,14 @@ from typing import Any, Final, get_args
 import msgspec
 
 from flashpanel import __version__
-from flashpanel.api.contract import Operation, errors_of, message_pattern
+from flashpanel.api.contract import Operation, Param, errors_of, message_pattern
 from flashpanel.api.ratelimit import RateClass
 from flashpanel.api.v1 import examples
 from flashpanel.api.v1.contract import OPERATIONS
 from flashpanel.api.v1.replies import ErrorReply
 from flashpanel.apiv2 import contract as v2
 from flashpanel.apiv2.replies import ALTERNATIVES, Refusal
-from flashpanel.bounds import PARAMETERS, IdList
+from flashpanel.bounds import LINK_MAX_LENGTH, LINK_SCHEMES, PARAMETERS, IdList
 
 Schema = dict[str, Any]
 REF: Final = "#/components/schemas/{name}"
@@ -124,8 +125,9 @@ def _value_schema(name: str, kind: object, example: object) -> Schema:
         return {"type": "integer", "format": "int64", "minimum": low, "maximum": high, "examples": [example]}
     if kind is IdList:
         return {"type": "string", "examples": [example]}
-    if name == "link":
-        return {"type": "string", "maxLength": 2048, "pattern": "^https?://[^\\s]+$", "examples": [example]}
+    if name == "link":  # the SMM order rule's shape (smm/service.py::valid_link), refused with 422 otherwise
+        pattern = f"^({'|'.join(LINK_SCHEMES)})://[^\\s]+$"
+        return {"type": "string", "maxLength": LINK_MAX_LENGTH, "pattern": pattern, "examples": [example]}
     return {"type": "string", "examples": [example]}
 
 
@@ -133,7 +135,9 @@ def _fields(request: type[msgspec.Struct]) -> list[msgspec.structs.FieldInfo]:
     return list(msgspec.structs.fields(request))
 
 
-def _query_parameters(request: type[msgspec.Struct], params: dict[str, Any], required: bool = True) -> list[Schema]:
+def _query_parameters(
+    request: type[msgspec.Struct], params: Mapping[str, Param], required: bool = True
+) -> list[Schema]:
     out = []
     for info in _fields(request):
         param = params[info.name]
@@ -151,7 +155,7 @@ def _query_parameters(request: type[msgspec.Struct], params: dict[str, Any], req
     return out
 
 
-def _body_schema(request: type[msgspec.Struct], params: dict[str, Any], action: str | None = None) -> Schema:
+def _body_schema(request: type[msgspec.Struct], params: Mapping[str, Param], action: str | None = None) -> Schema:
     properties: Schema = {"action": {"const": action}} if action else {}
     required = ["action"] if action else []
     for info in _fields(request):
