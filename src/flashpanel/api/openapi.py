@@ -57,7 +57,9 @@ press *Authorize* and give your key (`make run` prints the demo customer's) in a
 
 **Parameters** come from the query string, a JSON object body or a form body; when both carry a name, the
 body wins. Integers are JSON numbers or digit strings. Every error is `{"success": false, "error": "..."}`
-on /api/v1 and `{"error": "..."}` on /api/v2 (HTTP 200 there, but for 413, 429 and 500).
+on /api/v1 and `{"error": "..."}` on /api/v2 (HTTP 200 there, but for 413, 429 and 500). Any unknown
+path under /api answers 404 `Not found: <method> <path>`, and a known path with another method 405 with
+an `Allow` header, in /api/v1's envelope.
 
 **Rate limits** are per key and per class; every answer to a customer's key carries `X-RateLimit-Limit`,
 `X-RateLimit-Remaining` and `X-RateLimit-Reset`, and a 429 also `Retry-After`.
