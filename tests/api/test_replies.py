@@ -1,7 +1,8 @@
 """The bytes the handlers send (pre-encoded, D19) against the declared contract: a tour of every /api/v1
 endpoint and every /api/v2 action on the demo catalog, successes and refusals, each answer checked against
 the OpenAPI document (status, content type, headers, body schema) and, for /api/v1 successes, decoded
-strictly into the endpoint's reply Struct (closed: no field the API document does not show)."""
+strictly into the endpoint's reply Struct (closed: no field the API document does not show) and counted
+in the declared rate-limit class."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import msgspec
 import pytest
 
 from flashpanel import demo
+from flashpanel.api.ratelimit import RateClass
 from flashpanel.api.v1.contract import OPERATIONS
 from flashpanel.config import Settings
 from flashpanel.crypto import open_secret_box
@@ -19,11 +21,15 @@ from flashpanel.db.runner import Database
 from tests.api.conformance import assert_conforms
 
 REPLIES = {(op.method, op.path): op.reply for op in OPERATIONS}
+# A different budget per class, so each answer's X-RateLimit-Limit tells which class counted it.
+BUDGETS = {RateClass.BALANCE: 61, RateClass.LIST: 31, RateClass.ORDERS: 11, RateClass.STATUS: 29}
+DECLARED_CLASS = {(op.method, op.path): op.rate_class for op in OPERATIONS}
 
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"simulators": True})  # the demo catalog sells through the simulators
+    limits = {f"rate_limit_{rate_class.value}": f"{n}/minute" for rate_class, n in BUDGETS.items()}
+    return settings.model_copy(update={"simulators": True, **limits})  # the demo catalog sells through simulators
 
 
 @pytest.fixture
@@ -50,6 +56,7 @@ class Tour:
         body = assert_conforms(response)
         if status == 200:
             msgspec.json.decode(response.content, type=REPLIES[(method, path)], strict=True)
+            assert response.headers["x-ratelimit-limit"] == str(BUDGETS[DECLARED_CLASS[(method, path)]]), path
         self.seen.add((method, path, status))
         return body["data"] if status == 200 else body["error"]
 
@@ -60,7 +67,9 @@ class Tour:
         return assert_conforms(response)
 
 
-async def test_every_v1_answer_matches_its_declared_schema(client: httpx.AsyncClient, key: str, db: Database) -> None:
+async def test_every_v1_answer_matches_its_declared_schema_and_rate_class(
+    client: httpx.AsyncClient, key: str, db: Database
+) -> None:
     tour = Tour(client, key)
     await tour.v1("GET", "/balance")
     await tour.v1("GET", "/balance", 401, key="not-a-key")
