@@ -67,9 +67,7 @@ class Tour:
         return assert_conforms(response)
 
 
-async def test_every_v1_answer_matches_its_declared_schema_and_rate_class(
-    client: httpx.AsyncClient, key: str, db: Database
-) -> None:
+async def test_every_v1_answer_matches_its_declared_schema_and_rate_class(client: httpx.AsyncClient, key: str) -> None:
     tour = Tour(client, key)
     await tour.v1("GET", "/balance")
     await tour.v1("GET", "/balance", 401, key="not-a-key")
