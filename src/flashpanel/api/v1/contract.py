@@ -4,7 +4,6 @@ come from the handler itself; parameters, examples (the API document's), replies
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import msgspec
 from litestar.handlers import HTTPRouteHandler
@@ -55,7 +54,7 @@ def _operation(
 
 def _operations() -> list[Operation]:
     balance: dict[int, tuple[str, ...]] = {400: (INSUFFICIENT_BALANCE,)}
-    op: Any = _operation
+    op = _operation
     return [
         op(wallet.get_balance, "wallet", RateClass.BALANCE, NoParameters, replies.BalanceReply),
         op(smm.list_services, "smm", RateClass.LIST, NoParameters, replies.SmmServicesReply),
