@@ -1,121 +1,98 @@
-"""The SMM API v2's reply shapes: what the SMM domain returns, spelled as the protocol answers it.
-
-Nothing here reads the database or decides anything: the rules (who may cancel or refill, placing,
-drip-feed) are the SMM domain's (``smm/``); this module only turns their typed results into the
-protocol's JSON, its status spellings and its ``{"error": "..."}`` refusals.
-"""
+"""What /api/v2 answers, per action, declared as msgspec Structs (docs/api-v2.md gives the shapes): the
+OpenAPI document's schemas and what the contract tests check served bodies against. Closed, like v1's."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Annotated, Literal
 
-from flashpanel.apiv2.protocol import INCORRECT_ORDER_ID, REFILL_NOT_FOUND, echo_id, error, order_status, refill_status
-from flashpanel.bounds import IdList
-from flashpanel.smm.cancel import CancelOutcome
-from flashpanel.smm.queries import OrderCharge, ServiceOffer
-from flashpanel.smm.refill import RefillRefusal
-from flashpanel.wallet.money import format_cents
+import msgspec
 
-Reply = dict[str, Any]
+from flashpanel.api.v1.replies import Closed, Currency, Money
 
-CANCEL_REFUSALS: Final[Mapping[CancelOutcome, str]] = {
-    CancelOutcome.UNKNOWN_ORDER: INCORRECT_ORDER_ID,
-    CancelOutcome.FINISHED: "This order cannot be canceled",
-    CancelOutcome.UNSUPPORTED: "Cancel is not available for this service",
+V2OrderStatus = Literal["Pending", "Processing", "In progress", "Completed", "Partial", "Canceled"]
+V2RefillStatus = Literal["Pending", "In progress", "Completed", "Rejected"]
+Digits = Annotated[str, msgspec.Meta(pattern=r"^[0-9]+$", examples=["100"])]
+EchoedId = Annotated[
+    int | str, msgspec.Meta(description="The id as sent: a number when it is a valid id, else the text sent.")
+]
+
+
+class Refusal(Closed):
+    """Every refusal, whole or of one id in a multi reply: ``{"error": "..."}``."""
+
+    error: str
+
+
+class V2Service(Closed):
+    service: int
+    name: str
+    type: str
+    category: str
+    rate: Money
+    min: Digits
+    max: Digits
+    refill: bool
+    cancel: bool
+    dripfeed: bool
+
+
+class Added(Closed):
+    order: int
+
+
+class OrderState(Closed):
+    charge: Money
+    start_count: Digits
+    status: V2OrderStatus
+    remains: Digits
+    currency: Currency
+
+
+class OrderStateOrRefusal:
+    """Schema marker (api/openapi.py): an :class:`OrderState` or a :class:`Refusal`, one per id sent."""
+
+
+OrderStates = dict[str, OrderStateOrRefusal]
+
+
+class RefillCreated(Closed):
+    refill: Annotated[str, msgspec.Meta(pattern=r"^[0-9]+$", description="The refill id, as a string.")]
+
+
+class RefillItem(Closed):
+    order: EchoedId
+    refill: int | Refusal
+
+
+class RefillState(Closed):
+    status: V2RefillStatus
+
+
+class RefillStateItem(Closed):
+    refill: EchoedId
+    status: V2RefillStatus | Refusal
+
+
+class CancelItem(Closed):
+    order: EchoedId
+    cancel: Literal[1] | Refusal
+
+
+class V2Balance(Closed):
+    balance: Money
+    currency: Currency
+
+
+# Union markers and what each one stands for, for the schema generator.
+ALTERNATIVES: dict[type, tuple[type[msgspec.Struct], ...]] = {OrderStateOrRefusal: (OrderState, Refusal)}
+
+# What each action answers when it succeeds (a refusal is a Refusal, with HTTP 200 but for 413, 429, 500).
+ACTION_REPLIES: dict[str, tuple[object, ...]] = {
+    "services": (list[V2Service],),
+    "add": (Added,),
+    "status": (OrderState, OrderStates),
+    "refill": (RefillCreated, list[RefillItem]),
+    "refill_status": (RefillState, list[RefillStateItem]),
+    "cancel": (list[CancelItem],),
+    "balance": (V2Balance,),
 }
-REFILL_REFUSALS: Final[Mapping[RefillRefusal, str]] = {
-    RefillRefusal.UNKNOWN_ORDER: INCORRECT_ORDER_ID,
-    RefillRefusal.UNSUPPORTED: "Refill is not available for this service",
-    RefillRefusal.NOT_COMPLETED: "Only a completed order can be refilled",
-}
-
-
-def ids_or_none(ids: IdList) -> list[int | None]:
-    """Each id as sent, in order: the id, or None for one that names nothing (answered per item)."""
-    return [ids.valid.get(text) for text in ids.raw]
-
-
-def services(offers: Sequence[ServiceOffer]) -> list[Reply]:
-    """The protocol's standard list: rate per 1000 in the panel currency (two places, as ``/api/v1``
-    shows it), ``min``/``max`` as strings like the reference panels."""
-    return [
-        {
-            "service": offer.id,
-            "name": offer.name,
-            "type": offer.type,
-            "category": offer.category,
-            "rate": format_cents(offer.rate_cents),
-            "min": str(offer.min_quantity),
-            "max": str(offer.max_quantity),
-            "refill": offer.refill,
-            "cancel": offer.cancel,
-            "dripfeed": offer.dripfeed,
-        }
-        for offer in offers
-    ]
-
-
-def order(charge: OrderCharge | None, currency: str) -> Reply:
-    """One order's status, or ``{"error": "Incorrect order ID"}`` for an unknown or foreign one."""
-    if charge is None:
-        return error(INCORRECT_ORDER_ID)
-    return {
-        # What the order costs the customer now: the charge less what was refunded (partial, canceled).
-        "charge": format_cents(charge.charge_cents - charge.refunded_cents),
-        "start_count": str(charge.start_count or 0),
-        "status": order_status(charge.status),
-        "remains": str(charge.remains),
-        "currency": currency,
-    }
-
-
-def orders(ids: IdList, charges: Mapping[int, OrderCharge], currency: str) -> Reply:
-    """Up to 100 orders keyed by the id as sent; unknown, foreign and malformed ids each get an error."""
-    return {text: order(charges.get(ids.valid.get(text, 0)), currency) for text in ids.raw}
-
-
-def cancel_outcome(outcome: CancelOutcome) -> int | Reply:
-    return 1 if outcome.accepted else error(CANCEL_REFUSALS[outcome])
-
-
-def cancels(ids: IdList, outcomes: Sequence[CancelOutcome]) -> list[Reply]:
-    """``[{"order": 2, "cancel": 1}, {"order": 9, "cancel": {"error": ...}}]``."""
-    return [
-        {"order": echo_id(text), "cancel": cancel_outcome(outcome)}
-        for text, outcome in zip(ids.raw, outcomes, strict=True)
-    ]
-
-
-def refill_outcome(outcome: int | RefillRefusal) -> int | Reply:
-    return error(REFILL_REFUSALS[outcome]) if isinstance(outcome, RefillRefusal) else outcome
-
-
-def refill(outcome: int | RefillRefusal) -> Reply:
-    """``{"refill": "<id>"}`` (the reference panels send the id as a string), or ``{"error": ...}``."""
-    answer = refill_outcome(outcome)
-    return answer if isinstance(answer, dict) else {"refill": str(answer)}
-
-
-def refills(ids: IdList, outcomes: Sequence[int | RefillRefusal]) -> list[Reply]:
-    """``[{"order": 1, "refill": 1}, {"order": 3, "refill": {"error": "Incorrect order ID"}}]``."""
-    return [
-        {"order": echo_id(text), "refill": refill_outcome(outcome)}
-        for text, outcome in zip(ids.raw, outcomes, strict=True)
-    ]
-
-
-def refill_state(status: str | None) -> Reply:
-    """``{"status": "Completed"}``, or ``{"error": "Refill not found"}`` for an unknown or foreign refill."""
-    return {"status": refill_status(status)} if status else error(REFILL_NOT_FOUND)
-
-
-def refill_states(ids: IdList, found: Mapping[int, str]) -> list[Reply]:
-    """``[{"refill": 1, "status": "Completed"}, {"refill": 3, "status": {"error": "Refill not found"}}]``."""
-    results: list[Reply] = []
-    for text in ids.raw:
-        status = found.get(ids.valid.get(text, 0))
-        results.append(
-            {"refill": echo_id(text), "status": refill_status(status) if status else error(REFILL_NOT_FOUND)}
-        )
-    return results

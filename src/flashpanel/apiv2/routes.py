@@ -25,7 +25,7 @@ from flashpanel.api.decode import text_of
 from flashpanel.api.ratelimit import RateClass
 from flashpanel.api.responses import JsonReply, reply
 from flashpanel.api.schemas import NoParameters
-from flashpanel.apiv2 import replies
+from flashpanel.apiv2 import answers
 from flashpanel.apiv2.protocol import INCORRECT_REQUEST, V2Error
 from flashpanel.apiv2.schemas import Add, CancelIds, OrderIds, RefillIds
 from flashpanel.bounds import NO_ROW
@@ -42,7 +42,7 @@ async def _services(call: ApiCall[NoParameters]) -> Any:
     offers = await call.read(
         smm.service_offers_for_key, key_digest=call.key_digest, simulators=call.state.settings.simulators
     )
-    return replies.services(offers)
+    return answers.services(offers)
 
 
 async def _add(call: ApiCall[Add]) -> Any:
@@ -65,41 +65,41 @@ async def _status(call: ApiCall[OrderIds]) -> Any:
     if call.args.orders is not None:
         ids = call.args.orders
         charges = await call.read(smm.order_charges_for_key, key_digest=call.key_digest, order_ids=ids.ids)
-        return replies.orders(ids, charges, currency)
+        return answers.orders(ids, charges, currency)
     if call.args.order is None:
         raise MissingParameter("order")
     order_id = call.args.order
     wanted = [order_id] if order_id != NO_ROW else []
     charges = await call.read(smm.order_charges_for_key, key_digest=call.key_digest, order_ids=wanted)
-    return replies.order(charges.get(order_id), currency)
+    return answers.order(charges.get(order_id), currency)
 
 
 async def _refill(call: ApiCall[OrderIds]) -> Any:
     if call.args.orders is not None:
         ids = call.args.orders
         outcomes = await call.write(
-            refill.request_refills, key_digest=call.key_digest, order_ids=replies.ids_or_none(ids)
+            refill.request_refills, key_digest=call.key_digest, order_ids=answers.ids_or_none(ids)
         )
-        return replies.refills(ids, outcomes)
+        return answers.refills(ids, outcomes)
     if call.args.order is None:
         raise MissingParameter("order")
     order_id = call.args.order
     wanted = [order_id if order_id != NO_ROW else None]
     outcomes = await call.write(refill.request_refills, key_digest=call.key_digest, order_ids=wanted)
-    return replies.refill(outcomes[0])
+    return answers.refill(outcomes[0])
 
 
 async def _refill_status(call: ApiCall[RefillIds]) -> Any:
     if call.args.refills is not None:
         ids = call.args.refills
         found = await call.read(refill.refill_statuses, key_digest=call.key_digest, refill_ids=ids.ids)
-        return replies.refill_states(ids, found)
+        return answers.refill_states(ids, found)
     if call.args.refill is None:
         raise MissingParameter("refill")
     refill_id = call.args.refill
     wanted = [refill_id] if refill_id != NO_ROW else []
     found = await call.read(refill.refill_statuses, key_digest=call.key_digest, refill_ids=wanted)
-    return replies.refill_state(found.get(refill_id))
+    return answers.refill_state(found.get(refill_id))
 
 
 async def _cancel(call: ApiCall[CancelIds]) -> Any:
@@ -107,8 +107,8 @@ async def _cancel(call: ApiCall[CancelIds]) -> Any:
     ids = call.args.orders or call.args.order
     if ids is None:
         raise MissingParameter("orders")
-    outcomes = await call.write(cancel.cancel_orders, key_digest=call.key_digest, order_ids=replies.ids_or_none(ids))
-    return replies.cancels(ids, outcomes)
+    outcomes = await call.write(cancel.cancel_orders, key_digest=call.key_digest, order_ids=answers.ids_or_none(ids))
+    return answers.cancels(ids, outcomes)
 
 
 async def _balance(call: ApiCall[NoParameters]) -> Any:

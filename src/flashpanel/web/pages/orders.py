@@ -10,7 +10,7 @@ from litestar.params import FromPath, FromQuery
 
 from flashpanel.accounts import service as accounts
 from flashpanel.api.context import app_state
-from flashpanel.apiv2.replies import CANCEL_REFUSALS, REFILL_REFUSALS
+from flashpanel.apiv2.answers import CANCEL_REFUSALS, REFILL_REFUSALS
 from flashpanel.bounds import ID, within
 from flashpanel.db.runner import now
 from flashpanel.errors import FlashpanelError
