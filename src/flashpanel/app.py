@@ -8,6 +8,9 @@ from litestar import Litestar, Request, Response, Router, get
 from litestar.openapi import OpenAPIConfig
 
 from flashpanel import __version__
+from flashpanel.admin.access import admin_site
+from flashpanel.admin.router import admin_router
+from flashpanel.admin.templates import ADMIN_TEMPLATES
 from flashpanel.api.access_log import AccessLog
 from flashpanel.api.errors import EXCEPTION_HANDLERS
 from flashpanel.api.ratelimit import RateLimits
@@ -90,7 +93,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         customer_sessions=customer_session_policy(settings),
     )
     app = Litestar(
-        route_handlers=[api_v1, *apiv2_routes, healthz, *web_routers(site)],
+        route_handlers=[api_v1, *apiv2_routes, healthz, *web_routers(site), admin_router(site)],
         # API paths keep the JSON envelope; every other path (the web panel) gets an HTML page.
         exception_handlers={kind: for_path(handler) for kind, handler in EXCEPTION_HANDLERS.items()},
         on_startup=[on_startup],
@@ -104,8 +107,9 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
             render_plugins=[VendoredSwagger(path="/")],
             openapi_router=docs_router(),
         ),
-        template_config=template_config(settings),
+        template_config=template_config(settings, [ADMIN_TEMPLATES]),
         debug=False,
     )
     app.state.web = site
+    app.state.admin = admin_site(settings)
     return app

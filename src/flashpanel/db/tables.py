@@ -1,6 +1,7 @@
 """Every table, imported from its domain so that ``metadata`` knows them all."""
 
 from flashpanel.accounts.tables import account_categories, account_orders, account_products, stock_items
+from flashpanel.admin.tables import audit_log, operators
 from flashpanel.apiv2.tables import smm_refills
 from flashpanel.customers.tables import customers, password_resets
 from flashpanel.db.metadata import metadata
@@ -14,9 +15,11 @@ __all__ = [
     "account_categories",
     "account_orders",
     "account_products",
+    "audit_log",
     "customers",
     "ledger_entries",
     "metadata",
+    "operators",
     "otp_countries",
     "otp_orders",
     "otp_service_providers",
