@@ -107,6 +107,13 @@ def record(
     return int(row["id"])
 
 
+def refuse_a_seen_form(conn: Conn, *, request_id: str | None) -> None:
+    """Raise :class:`AlreadySubmitted` when this form's id is already in the log: an action calls it
+    first, so a resubmitted form is refused before anything else is looked at."""
+    if request_id is not None and conn.one("SELECT 1 FROM audit_log WHERE request_id = ?", (request_id,)):
+        raise AlreadySubmitted()
+
+
 @dataclass(frozen=True, slots=True)
 class AuditFilter:
     actor: str | None = None

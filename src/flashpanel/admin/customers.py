@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flashpanel.admin.actions import audited
-from flashpanel.admin.audit import Actor, record
+from flashpanel.admin.audit import Actor, record, refuse_a_seen_form
 from flashpanel.admin.roles import Permission, require
 from flashpanel.customers import accounts, service
 from flashpanel.customers.accounts import CUSTOMER_REALM, Profile, profile
@@ -32,14 +32,17 @@ class CustomerHit:
 
 def search(conn: Conn, *, query: str = "", limit: int = 50) -> list[CustomerHit]:
     """Customers whose name or email contains ``query``, or whose API key starts with it; newest first."""
-    text = query.strip().lower()
+    typed = query.strip()
+    text = typed.lower()
     columns = "SELECT id, name, email, balance_cents, active, api_key_prefix FROM customers"
     if text:
-        like = "%" + text.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%") + "%"
+        like = "%" + _escape_like(text) + "%"
+        # Keys are case-sensitive: the prefix is matched as typed (a full 8-character prefix exactly).
+        key_prefix = _escape_like(typed[:8]) + ("%" if len(typed) < 8 else "")
         rows = conn.all(
-            f"{columns} WHERE lower(name) LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\' OR api_key_prefix = ? "
-            "OR (length(?) < 8 AND api_key_prefix LIKE ? ESCAPE '\\') ORDER BY id DESC LIMIT ?",
-            (like, like, query.strip()[:8], text, like[1:], limit),
+            f"{columns} WHERE lower(name) LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\' "
+            "OR api_key_prefix LIKE ? ESCAPE '\\' ORDER BY id DESC LIMIT ?",
+            (like, like, key_prefix, limit),
         )
     else:
         rows = conn.all(f"{columns} ORDER BY id DESC LIMIT ?", (limit,))
@@ -54,6 +57,10 @@ def search(conn: Conn, *, query: str = "", limit: int = 50) -> list[CustomerHit]
         )
         for r in rows
     ]
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +113,7 @@ def adjust_wallet(
     operator saw (another tab, another operator, an order meanwhile): they look again before moving
     money, so a form sent twice or from two tabs moves money once. Returns the new balance (cents)."""
     require(actor.role, Permission.MONEY)
+    refuse_a_seen_form(conn, request_id=request_id)
     if not note.strip():
         raise RuleViolation("A credit or debit needs a note saying why")
     row = conn.one(f"SELECT name, balance_cents FROM customers WHERE id = ?{conn.for_update}", (customer_id,))
@@ -136,6 +144,7 @@ def adjust_wallet(
 def set_active(conn: Conn, *, actor: Actor, customer_id: int, active: bool, request_id: str | None = None) -> None:
     """Disable (the key stops working, web sessions end) or re-enable a customer."""
     require(actor.role, Permission.CUSTOMER_ACCESS)
+    refuse_a_seen_form(conn, request_id=request_id)
     customer = profile(conn, customer_id=customer_id)
     service.set_active(conn, name=customer.name, active=active)
     if not active:
@@ -156,6 +165,7 @@ def set_active(conn: Conn, *, actor: Actor, customer_id: int, active: bool, requ
 def rotate_key(conn: Conn, *, actor: Actor, customer_id: int, request_id: str | None = None) -> str:
     """A new API key (returned once, for the operator to pass on); the old one stops working."""
     require(actor.role, Permission.MONEY)
+    refuse_a_seen_form(conn, request_id=request_id)
     customer = profile(conn, customer_id=customer_id)
     key = service.rotate_key(conn, name=customer.name)
     record(
@@ -177,6 +187,7 @@ def issue_reset_link(
 ) -> tuple[str, str | None]:
     """A single-use reset token (one hour) for the customer; returns it and the email to send it to."""
     require(actor.role, Permission.CUSTOMER_ACCESS)
+    refuse_a_seen_form(conn, request_id=request_id)
     customer = profile(conn, customer_id=customer_id)
     token = accounts.issue_reset_token(conn, customer_id=customer_id)
     record(

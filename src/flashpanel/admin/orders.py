@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from flashpanel.admin.actions import audited
-from flashpanel.admin.audit import Actor, record
+from flashpanel.admin.audit import Actor, record, refuse_a_seen_form
 from flashpanel.admin.roles import Permission, require
 from flashpanel.db.runner import Conn, Row
 from flashpanel.errors import NotFound, RuleViolation
@@ -171,6 +171,7 @@ def smm_set_status(
     completed, through ``smm.lifecycle.apply_transition``. A second submission finds the order already
     terminal and is refused: the refund is paid once."""
     require(actor.role, Permission.ORDERS)
+    refuse_a_seen_form(conn, request_id=request_id)
     if status not in ("cancelled", "partial", "completed"):
         raise RuleViolation("An operator may cancel an order, end it as partial, or mark it completed")
     applied = smm_admin.set_status(conn, order_id=order_id, status=status, remains=remains)
@@ -195,6 +196,7 @@ def otp_cancel(
     """Cancel a waiting number and refund it (``otp.states.transition``). The caller releases the number
     upstream afterwards (``otp.service.release_soon``, which flags the order if that fails)."""
     require(actor.role, Permission.ORDERS)
+    refuse_a_seen_form(conn, request_id=request_id)
     current = conn.one("SELECT status FROM otp_orders WHERE id = ?", (order_id,))
     if current is None:
         raise NotFound(f"No OTP order {order_id}")
