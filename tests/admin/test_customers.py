@@ -172,7 +172,7 @@ def test_a_reset_link_is_issued_for_support_and_audited(db: Database, make_custo
     make_customer("ada")
     token, email = db.write_sync(customers.issue_reset_link, actor=SUPPORT, customer_id=customer_id(db, "ada"))
     assert len(token) > 20 and email is None
-    assert [r.action for r in db.read_sync(entries, flt=AuditFilter())][0] == "customer.reset_link"
+    assert db.read_sync(entries, flt=AuditFilter())[0].action == "customer.reset_link"
 
 
 def test_search_finds_customers_by_name_email_or_key_prefix(db: Database, make_customer: Callable[..., str]) -> None:
