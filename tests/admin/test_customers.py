@@ -105,8 +105,8 @@ async def test_a_credit_form_submitted_twice_at_once_moves_money_once(
         "request_id": "form-1",
     }
     results = await asyncio.gather(
-        perform(db, customers.adjust_wallet, **same_form),  # type: ignore[arg-type]
-        perform(db, customers.adjust_wallet, **same_form),  # type: ignore[arg-type]
+        perform(db, customers.adjust_wallet, **same_form),
+        perform(db, customers.adjust_wallet, **same_form),
         return_exceptions=True,
     )
     assert sum(isinstance(r, int) for r in results) == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -52,8 +53,8 @@ async def test_the_same_cancel_form_posted_twice_at_once_refunds_once(
     order_id = smm_order("ada")
     form = {"actor": SUPPORT, "order_id": order_id, "status": "cancelled", "request_id": "one-form"}
     await asyncio.gather(
-        perform(db, orders.smm_set_status, **form),  # type: ignore[arg-type]
-        perform(db, orders.smm_set_status, **form),  # type: ignore[arg-type]
+        perform(db, orders.smm_set_status, **form),
+        perform(db, orders.smm_set_status, **form),
         return_exceptions=True,
     )
     assert _refunds(db, "smm", order_id) == [50000]
@@ -95,7 +96,11 @@ def test_orders_are_listed_by_line_with_filters(
 ) -> None:
     first, second = smm_order("ada"), smm_order("bola")
     db.write_sync(orders.smm_set_status, actor=SUPPORT, order_id=first, status="cancelled")
-    ids = lambda **f: [int(r["id"]) for r in db.read_sync(orders.list_orders, line="smm", flt=orders.OrderFilter(**f))]  # noqa: E731
+
+    def ids(**f: Any) -> list[int]:
+        rows = db.read_sync(orders.list_orders, line="smm", flt=orders.OrderFilter(**f))
+        return [int(r["id"]) for r in rows]
+
     assert ids() == [second, first]
     assert ids(status="cancelled") == [first]
     assert ids(customer="bola") == [second]
