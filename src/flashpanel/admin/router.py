@@ -1,6 +1,8 @@
 """The back office's router under ``FLASHPANEL_ADMIN_PATH``: the same protections as the customer
 panel's pages (CSRF on every unsafe method, security headers) plus the operator session, the optional
-IP allow-list, and HTML error pages of its own (a refusal never shows the customer panel's menu)."""
+IP allow-list, and HTML error pages of its own (a refusal never shows the customer panel's menu). A
+form refused by the CSRF middleware gets the app's HTML 403 page (web/errors.py): the middleware answers
+before the router's handlers run."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from typing import Any
 
 from litestar import Request, Response, Router
 from litestar.di import Provide
-from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException, ValidationException
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.response import Redirect
@@ -32,11 +34,6 @@ def _error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         return Redirect(location, status_code=303)
     if isinstance(exc, FlashpanelError):
         status, message = exc.status_code, exc.message
-    elif isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
-        status, message = (
-            403,
-            "This form was not sent from a page of this back office, or it expired. Reload and retry.",
-        )
     elif isinstance(exc, NotFoundException):
         status, message = 404, "There is no page at this address."
     elif isinstance(exc, ValidationException):
