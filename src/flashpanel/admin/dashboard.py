@@ -3,7 +3,8 @@ line over three periods, orders by status over 7 days, and what needs the operat
 
 Revenue is read from the ledger (charges less refunds, by the time the money moved). Cost uses recorded
 costs only: an SMM order's upstream charge (``smm_orders.cost``), an OTP number's cost at purchase
-(``otp_orders.cost``, for numbers not refunded), an account product's optional unit cost. An order
+(``otp_orders.cost``, for numbers not refunded), both as the provider stated them and converted with the
+provider's exchange rate, and an account product's optional unit cost. An order
 without a recorded cost counts as cost unknown (``costed`` says how many were), never as free."""
 
 from __future__ import annotations
@@ -78,17 +79,23 @@ def money_since(conn: Conn, *, since: float) -> dict[str, Money]:
     }
     result: dict[str, Money] = {}
     for line, sql in (
-        ("smm", "SELECT cost FROM smm_orders WHERE created_at >= ? AND status <> 'cancelled'"),
-        ("otp", "SELECT cost FROM otp_orders WHERE created_at >= ? AND status IN ('waiting', 'completed')"),
+        ("smm", "smm_orders o WHERE o.created_at >= ? AND o.status <> 'cancelled'"),
+        ("otp", "otp_orders o WHERE o.created_at >= ? AND o.status IN ('waiting', 'completed')"),
     ):
         cost = Decimal(0)
         missing = 0
-        for row in conn.all(sql, (since,)):
+        rows = conn.all(
+            "SELECT o.cost, p.exchange_rate FROM "
+            + sql.replace(" WHERE", " LEFT JOIN providers p ON p.id = o.provider_id WHERE"),
+            (since,),
+        )
+        for row in rows:
             value = _decimal(row["cost"])
+            rate = _decimal(row["exchange_rate"]) or Decimal(1)
             if value is None:
                 missing += 1
             else:
-                cost += value
+                cost += value * rate
         result[line] = Money(revenue.get(line, 0), to_cents(cost), missing)
     accounts = conn.one(
         "SELECT COALESCE(SUM(o.quantity * p.unit_cost_cents), 0) AS cost, "

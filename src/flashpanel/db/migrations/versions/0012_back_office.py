@@ -5,7 +5,7 @@ Revises: 0009
 
 - operators: the people who run the panel (never customers), with an Argon2 password and a TOTP secret.
 - audit_log: every operator action, done or refused. On PostgreSQL a trigger refuses UPDATE and DELETE.
-- otp_orders.cost: what the provider charged for the number, in the panel's currency (as smm_orders.cost).
+- otp_orders.cost: what the provider charged for the number, as it stated it (as smm_orders.cost).
 - account_products.unit_cost_cents: what one item cost the operator (optional), for the dashboard's profit.
 """
 
