@@ -17,7 +17,7 @@ from litestar.middleware.csrf import CSRFMiddleware
 from litestar.response import Redirect
 
 from flashpanel.admin.access import OperatorLoginRequired, admin_of, allowed_addresses_only, render, require_operator
-from flashpanel.admin.pages import audit, customers, dashboard, login, orders
+from flashpanel.admin.pages import audit, customers, dashboard, login, orders, stock
 from flashpanel.errors import FlashpanelError
 from flashpanel.web.router import csrf_config
 from flashpanel.web.security import as_response_headers, page_headers
@@ -56,7 +56,14 @@ def _error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
 def admin_router(site: WebSite) -> Router:
     return Router(
         path=site.settings.admin_path,
-        route_handlers=[*login.routes, *dashboard.routes, *customers.routes, *orders.routes, *audit.routes],
+        route_handlers=[
+            *login.routes,
+            *dashboard.routes,
+            *customers.routes,
+            *orders.routes,
+            *audit.routes,
+            *stock.routes,
+        ],
         middleware=[DefineMiddleware(CSRFMiddleware, config=csrf_config(site))],
         dependencies={"me": Provide(require_operator)},
         guards=[allowed_addresses_only],

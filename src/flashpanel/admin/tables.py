@@ -1,6 +1,6 @@
 """Operators (the people running the panel, never customers) and the audit log of what they did."""
 
-from sqlalchemy import BigInteger, Boolean, Column, Float, Index, Integer, String, Table, Text, true
+from sqlalchemy import BigInteger, Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text, true
 
 from flashpanel.db.metadata import metadata
 
@@ -44,4 +44,22 @@ audit_log = Table(
     Column("request_id", String(64), nullable=True, unique=True),
     Index("ix_audit_log_actor_id", "actor", "id"),
     Index("ix_audit_log_object_kind_object_id", "object_kind", "object_id"),
+)
+
+# A stock file being imported (admin/stock.py): the job's progress, read by the page that polls it, in
+# whichever process serves that request.
+stock_imports = Table(
+    "stock_imports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("product_id", Integer, ForeignKey("account_products.id"), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("total_lines", Integer, nullable=False),
+    Column("processed_lines", Integer, nullable=False, server_default="0"),
+    Column("added", Integer, nullable=False, server_default="0"),
+    Column("skipped", Integer, nullable=False, server_default="0"),
+    Column("status", String(16), nullable=False),  # running | done | failed
+    Column("error", Text, nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("finished_at", Float, nullable=True),
 )

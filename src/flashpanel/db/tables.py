@@ -1,7 +1,7 @@
 """Every table, imported from its domain so that ``metadata`` knows them all."""
 
 from flashpanel.accounts.tables import account_categories, account_orders, account_products, stock_items
-from flashpanel.admin.tables import audit_log, operators
+from flashpanel.admin.tables import audit_log, operators, stock_imports
 from flashpanel.apiv2.tables import smm_refills
 from flashpanel.customers.tables import customers, password_resets
 from flashpanel.db.metadata import metadata
@@ -29,6 +29,7 @@ __all__ = [
     "smm_orders",
     "smm_refills",
     "smm_services",
+    "stock_imports",
     "stock_items",
     "web_sessions",
 ]

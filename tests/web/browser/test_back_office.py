@@ -7,12 +7,13 @@ import itertools
 from collections.abc import Callable
 from decimal import Decimal
 
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, FilePayload, Page, expect
 
 from flashpanel.admin import totp
 from flashpanel.admin.audit import AuditFilter, entries
 from flashpanel.customers import service as customers
 from flashpanel.customers.keys import key_digest
+from flashpanel.db.runner import Conn
 from flashpanel.smm import catalog
 from flashpanel.smm.service import place_order
 from flashpanel.wallet import ledger
@@ -171,3 +172,31 @@ def test_a_back_office_form_without_its_csrf_token_is_refused(panel: LivePanel, 
     page.get_by_label("Password").fill(OPERATOR_PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Not allowed")
+
+
+def test_twenty_thousand_stock_lines_import_with_progress_and_counts(panel: LivePanel, page: Page) -> None:
+    enrol(page, panel)
+    category = _name("Mail")
+    product_name = _name("Mailbox")
+
+    def add_product(conn: Conn) -> None:
+        category_id = conn.scalar("INSERT INTO account_categories (name) VALUES (?) RETURNING id", (category,))
+        conn.execute(
+            "INSERT INTO account_products (category_id, name, price_cents, created_at) VALUES (?, ?, 100, 0)",
+            (category_id, product_name),
+        )
+
+    panel.db.write_sync(add_product)
+    lines = [f"{product_name}-user-{n}:secret-{n}" for n in range(20_000)] + [
+        f"{product_name}-user-{n}:secret-{n}" for n in range(5)
+    ]
+    page.get_by_role("link", name="Stock").click()
+    page.get_by_label("Product", exact=True).select_option(label=f"{category} · {product_name}")
+    stock_file: FilePayload = {"name": "stock.txt", "mimeType": "text/plain", "buffer": "\n".join(lines).encode()}
+    page.get_by_label("Stock file").set_input_files(files=[stock_file])
+    page.get_by_role("button", name="Upload stock").click()
+    progress = page.get_by_role("progressbar", name="Import progress")
+    expect(progress).to_be_visible()
+    expect(progress).to_have_attribute("max", "20005")
+    expect(page.get_by_role("status")).to_have_text("Added: 20000, Skipped duplicates: 5", timeout=120_000)
+    expect(progress).to_have_attribute("value", "20005")

@@ -6,6 +6,7 @@ Revises: 0009
 - operators: the people who run the panel (never customers), with an Argon2 password and a TOTP secret.
 - audit_log: every operator action, done or refused. On PostgreSQL a trigger refuses UPDATE and DELETE.
 - otp_orders.cost: what the provider charged for the number, as it stated it (as smm_orders.cost).
+- stock_imports: a stock file's import, run as a job in batches; the page polls its progress.
 - account_products.unit_cost_cents: what one item cost the operator (optional), for the dashboard's profit.
 """
 
@@ -69,6 +70,24 @@ def upgrade() -> None:
             "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
             "FOR EACH ROW EXECUTE FUNCTION audit_log_is_append_only()"
         )
+    op.create_table(
+        "stock_imports",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("product_id", sa.Integer(), nullable=False),
+        sa.Column("actor", sa.String(length=100), nullable=False),
+        sa.Column("total_lines", sa.Integer(), nullable=False),
+        sa.Column("processed_lines", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("added", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("skipped", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.Float(), nullable=False),
+        sa.Column("finished_at", sa.Float(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["product_id"], ["account_products.id"], name=op.f("fk_stock_imports_product_id_account_products")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_stock_imports")),
+    )
     with op.batch_alter_table("otp_orders") as batch_op:
         batch_op.add_column(sa.Column("cost", sa.String(length=32), nullable=True))
     with op.batch_alter_table("account_products") as batch_op:
@@ -83,6 +102,7 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER audit_log_append_only ON audit_log")
         op.execute("DROP FUNCTION audit_log_is_append_only()")
+    op.drop_table("stock_imports")
     op.drop_index("ix_audit_log_object_kind_object_id", table_name="audit_log")
     op.drop_index("ix_audit_log_actor_id", table_name="audit_log")
     op.drop_table("audit_log")

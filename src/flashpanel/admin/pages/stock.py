@@ -1,0 +1,71 @@
+"""Stock: upload a file of items for a product (a job with a progress bar), and the products' counts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+
+from flashpanel.admin import stock
+from flashpanel.admin.access import CurrentOperator, redirect, render
+from flashpanel.admin.actions import perform
+from flashpanel.api.context import app_state
+from flashpanel.errors import FlashpanelError, RuleViolation
+
+MultipartForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+
+
+async def _stock_page(request: Request[Any, Any, Any], *, error: str | None = None, status: int = 200) -> Response[Any]:
+    rows = await app_state(request).db.read(stock.products)
+    return render(request, "admin/stock.html", status=status, products=rows, error=error, active="stock")
+
+
+@get("/stock")
+async def stock_page(request: Request[Any, Any, Any], me: CurrentOperator) -> Response[Any]:
+    return await _stock_page(request)
+
+
+@post("/stock", request_max_body_size=stock.MAX_FILE_BYTES + 64 * 1024)
+async def upload(request: Request[Any, Any, Any], me: CurrentOperator, data: MultipartForm) -> Response[Any]:
+    state = app_state(request)
+    upload_file = data.get("file")
+    try:
+        if not isinstance(upload_file, UploadFile):
+            raise RuleViolation("Choose a stock file to upload")
+        try:
+            product_id = int(str(data.get("product_id", "")))
+        except ValueError:
+            raise RuleViolation("Choose a product") from None
+        lines = stock.decode_file(await upload_file.read())
+        job_id = await perform(
+            state.db,
+            stock.start_import,
+            actor=me.actor,
+            product_id=product_id,
+            total_lines=len(lines),
+            file_name=upload_file.filename or "",
+            request_id=str(data.get("request_id") or "") or None,
+        )
+    except FlashpanelError as exc:
+        return await _stock_page(request, error=exc.message, status=exc.status_code)
+    stock.start_in_background(state, job_id=job_id, product_id=product_id, lines=lines)
+    return redirect(request, f"/stock/imports/{job_id}")
+
+
+@get("/stock/imports/{job_id:int}")
+async def import_page(request: Request[Any, Any, Any], me: CurrentOperator, job_id: FromPath[int]) -> Response[Any]:
+    job = await app_state(request).db.read(stock.import_job, job_id=job_id)
+    return render(request, "admin/stock_import.html", job=job, active="stock")
+
+
+@get("/stock/imports/{job_id:int}/progress")
+async def import_progress(request: Request[Any, Any, Any], me: CurrentOperator, job_id: FromPath[int]) -> Response[Any]:
+    """The progress fragment htmx swaps in every half second while the job runs."""
+    job = await app_state(request).db.read(stock.import_job, job_id=job_id)
+    return render(request, "admin/_import_progress.html", job=job)
+
+
+routes = [stock_page, upload, import_page, import_progress]
