@@ -72,3 +72,14 @@ async def test_the_catalog_and_providers_pages_render(
     assert catalog_page.status_code == 200 and "Test Followers" in catalog_page.text
     providers_page = await client.get("/admin/providers")
     assert providers_page.status_code == 200 and "Check balance of simulator" in providers_page.text
+
+
+def test_a_provider_below_the_low_balance_setting_needs_attention() -> None:
+    balances = {
+        "jap": catalog.ProviderBalance(Decimal("3"), "USD", 0.0),
+        "hero": catalog.ProviderBalance(Decimal("90000"), "NGN", 0.0),
+        "down": catalog.ProviderBalance(None, "USD", 0.0, error="timeout"),
+    }
+    rates = {"jap": Decimal("1500"), "hero": Decimal("1")}
+    assert catalog.low_balances(balances, rates, threshold=10000) == [("jap", Decimal("4500"))]
+    assert catalog.low_balances(balances, rates, threshold=0) == []

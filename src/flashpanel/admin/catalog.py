@@ -161,3 +161,18 @@ async def check_balance(state: AppState, *, name: str) -> ProviderBalance:
         balance = ProviderBalance(None, row.get("currency") or "", time.time(), error=str(exc)[:200])
     cached_balances(state)[name] = balance
     return balance
+
+
+def low_balances(
+    balances: dict[str, ProviderBalance], rates: dict[str, Decimal], *, threshold: int
+) -> list[tuple[str, Decimal]]:
+    """Providers whose last known balance, in the panel's currency, is below ``threshold`` (0: never)."""
+    if threshold <= 0:
+        return []
+    low = []
+    for name, balance in sorted(balances.items()):
+        if balance.amount is not None:
+            in_panel = balance.amount * rates.get(name, Decimal(1))
+            if in_panel < threshold:
+                low.append((name, in_panel))
+    return low
