@@ -131,3 +131,15 @@ def test_a_bulk_cancel_states_the_money_it_would_move_and_stops_at_a_hundred(
     assert (preview.cancellable, preview.refund_cents) == ([b], 50000)
     with pytest.raises(RuleViolation, match="at most 100"):
         db.read_sync(orders.smm_bulk_cancel_preview, order_ids=list(range(1, 102)))
+
+
+def test_a_flagged_number_is_marked_handled_once_and_audited(
+    db: Database, waiting_otp_order: Callable[..., int]
+) -> None:
+    order_id = waiting_otp_order("ada")
+    db.write_sync(lambda c: c.execute("UPDATE otp_orders SET attention = 'release it', attention_at = 1"))
+    db.write_sync(orders.otp_resolve, actor=SUPPORT, order_id=order_id, note="released at the provider")
+    with pytest.raises(RuleViolation, match="not flagged"):
+        db.write_sync(orders.otp_resolve, actor=SUPPORT, order_id=order_id)
+    [row] = db.read_sync(entries, flt=AuditFilter(action="otp.resolve"))
+    assert (row.actor, row.note) == ("ngozi", "released at the provider")

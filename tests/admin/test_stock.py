@@ -9,7 +9,7 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from flashpanel.admin import stock
+from flashpanel.admin import orders, stock
 from flashpanel.admin.audit import Actor, AuditFilter, entries
 from flashpanel.admin.roles import NotPermitted
 from flashpanel.config import Settings
@@ -84,3 +84,39 @@ async def test_the_upload_page_starts_a_job_and_its_progress_ends_with_the_count
     fragment = await client.get(answer.headers["location"] + "/progress")
     assert "Added: 1500, Skipped duplicates: 1" in fragment.text
     assert 'value="1501" max="1501"' in fragment.text and "hx-trigger" not in fragment.text
+    items = await client.get(f"/admin/stock/products/{product}")
+    assert items.status_code == 200 and "use… : ••••" in items.text and "Remove selected items" in items.text
+
+
+def test_unsold_items_are_listed_masked_and_only_unsold_ones_are_removed(
+    db: Database, settings: Settings, product: int
+) -> None:
+    secrets = open_secret_box(settings.secret_key_file)
+    db.write_sync(stock.import_batch, job_id=0, product_id=product, lines=["adaeze:hunter2", "bo:pw"], secrets=secrets)
+    db.write_sync(lambda c: c.execute("UPDATE stock_items SET order_id = NULL"))
+    items = db.read_sync(stock.unsold_items, product_id=product, secrets=secrets)
+    assert [masked for _, masked in items] == ["ada… : ••••", "bo : ••••"]
+    assert all("hunter2" not in masked for _, masked in items)
+    sold_id = items[1][0]
+
+    def sell(conn: Conn) -> None:
+        conn.execute(
+            "INSERT INTO account_orders (id, customer_id, product_id, quantity, unit_price_cents, charge_cents, "
+            "status, created_at) VALUES (1, 1, 1, 1, 100, 100, 'completed', 0)"
+        )
+        conn.execute("UPDATE stock_items SET order_id = 1, sold_at = 0 WHERE id = ?", (sold_id,))
+
+    db.write_sync(
+        lambda c: c.execute("INSERT INTO customers (id, name, api_key_digest, created_at) VALUES (1, 'ada', 'd', 0)")
+    )
+    db.write_sync(sell)
+    removed = db.write_sync(stock.remove_unsold, actor=OWNER, product_id=product, item_ids=[items[0][0], sold_id])
+    assert removed == 1
+    assert db.read_sync(stock.unsold_items, product_id=product, secrets=secrets) == []
+    with pytest.raises(NotPermitted):
+        db.write_sync(stock.remove_unsold, actor=Actor("ngozi", "support"), product_id=product, item_ids=[sold_id])
+    assert (
+        db.write_sync(orders.export_delivered, actor=Actor("ngozi", "support"), order_id=1, secrets=secrets)
+        == "bo:pw\n"
+    )
+    assert db.read_sync(entries, flt=AuditFilter(action="accounts.export"))[0].actor == "ngozi"

@@ -8,11 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
+from flashpanel.accounts.stock import items_of_orders
 from flashpanel.admin.actions import audited
 from flashpanel.admin.audit import Actor, record, refuse_a_seen_form
 from flashpanel.admin.roles import Permission, require
+from flashpanel.crypto import SecretBox
 from flashpanel.db.runner import Conn, Row
 from flashpanel.errors import NotFound, RuleViolation
+from flashpanel.otp import admin as otp_admin
 from flashpanel.otp import orders as otp_orders
 from flashpanel.otp.admin import STATUSES as OTP_STATUSES
 from flashpanel.smm import admin as smm_admin
@@ -242,3 +245,42 @@ def smm_bulk_cancel_preview(conn: Conn, *, order_ids: list[int]) -> BulkPreview:
         cancellable=[int(r["id"]) for r in open_rows],
         refund_cents=sum(int(r["charge_cents"]) for r in open_rows),
     )
+
+
+@audited("otp.resolve", "otp_order")
+def otp_resolve(
+    conn: Conn, *, actor: Actor, order_id: int, note: str | None = None, request_id: str | None = None
+) -> None:
+    """Mark a flagged number handled (released at the provider by hand), as ``otp orders resolve`` does."""
+    require(actor.role, Permission.ORDERS)
+    refuse_a_seen_form(conn, request_id=request_id)
+    otp_admin.resolve(conn, order_id=order_id)
+    record(
+        conn,
+        actor=actor,
+        action="otp.resolve",
+        object_kind="otp_order",
+        object_id=order_id,
+        before={"attention": True},
+        after={"attention": False},
+        note=note,
+        request_id=request_id,
+    )
+
+
+@audited("accounts.export", "accounts_order")
+def export_delivered(conn: Conn, *, actor: Actor, order_id: int, secrets: SecretBox) -> str:
+    """One accounts order's delivered items as text, one per line. Seeing credentials is audited."""
+    require(actor.role, Permission.VIEW)
+    if conn.one("SELECT 1 FROM account_orders WHERE id = ?", (order_id,)) is None:
+        raise NotFound(f"No accounts order {order_id}")
+    items = items_of_orders(conn, order_ids=[order_id])[order_id]
+    record(
+        conn,
+        actor=actor,
+        action="accounts.export",
+        object_kind="accounts_order",
+        object_id=order_id,
+        after={"items": len(items)},
+    )
+    return "".join(secrets.decrypt(item) + "\n" for item in items)

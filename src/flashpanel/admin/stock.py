@@ -152,3 +152,45 @@ def products(conn: Conn) -> list[Any]:
         "LEFT JOIN stock_items s ON s.product_id = p.id GROUP BY p.id, p.name, c.name, p.price_cents, "
         "p.unit_cost_cents, p.active ORDER BY c.name, p.name"
     )
+
+
+def mask(line: str) -> str:
+    """An item as the stock list shows it: enough to recognise, never the secret (``ada…@mail… : ••••``)."""
+    login, _, _ = line.partition(":")
+    return (login[:3] + "…" if len(login) > 3 else login) + " : ••••"
+
+
+def unsold_items(conn: Conn, *, product_id: int, secrets: SecretBox, limit: int = 200) -> list[tuple[int, str]]:
+    rows = conn.all(
+        "SELECT id, secret_encrypted FROM stock_items WHERE product_id = ? AND order_id IS NULL ORDER BY id LIMIT ?",
+        (product_id, limit),
+    )
+    return [(int(r["id"]), mask(secrets.decrypt(r["secret_encrypted"]))) for r in rows]
+
+
+@audited("stock.remove", "account_product")
+def remove_unsold(
+    conn: Conn, *, actor: Actor, product_id: int, item_ids: list[int], request_id: str | None = None
+) -> int:
+    """Delete unsold items (a sold item is never deleted: it belongs to an order). Returns how many went.
+    Their fingerprints go with them, so the same credential could be imported again."""
+    require(actor.role, Permission.CATALOG)
+    refuse_a_seen_form(conn, request_id=request_id)
+    if not item_ids or len(item_ids) > 1000:
+        raise RuleViolation("Select between 1 and 1000 items")
+    marks = ", ".join("?" for _ in item_ids)
+    cursor = conn.execute(
+        f"DELETE FROM stock_items WHERE product_id = ? AND order_id IS NULL AND id IN ({marks})",
+        (product_id, *item_ids),
+    )
+    removed = int(cursor.rowcount)
+    record(
+        conn,
+        actor=actor,
+        action="stock.remove",
+        object_kind="account_product",
+        object_id=product_id,
+        after={"removed": removed},
+        request_id=request_id,
+    )
+    return removed

@@ -17,6 +17,7 @@ from flashpanel.api.context import app_state
 from flashpanel.errors import FlashpanelError, NotFound, RuleViolation
 from flashpanel.otp.service import release_soon
 from flashpanel.wallet.money import format_cents
+from flashpanel.web.security import page_headers
 
 
 def _date(text: str, *, end: bool = False) -> float | None:
@@ -177,4 +178,33 @@ async def smm_bulk_cancel(request: Request[Any, Any, Any], me: CurrentOperator, 
     return redirect(request, "/orders/smm", flash=message, level="error" if refused else "success")
 
 
-routes = [order_list, order_page, smm_status, otp_cancel, smm_bulk_cancel]
+@post("/order-actions/otp/{order_id:int}/resolve")
+async def otp_resolve(
+    request: Request[Any, Any, Any], me: CurrentOperator, order_id: FromPath[int], data: Action
+) -> Response[Any]:
+    try:
+        await perform(
+            app_state(request).db,
+            orders.otp_resolve,
+            actor=me.actor,
+            order_id=order_id,
+            note=data.note or None,
+            request_id=data.request_id,
+        )
+    except FlashpanelError as exc:
+        return await _order(request, "otp", order_id, error=exc.message, status=exc.status_code)
+    return redirect(request, f"/orders/otp/{order_id}", flash=f"Order {order_id} marked as handled.")
+
+
+@get("/order-actions/accounts/{order_id:int}/items.txt")
+async def accounts_items(
+    request: Request[Any, Any, Any], me: CurrentOperator, order_id: FromPath[int]
+) -> Response[str]:
+    """One accounts order's delivered items as a text download (the export is audited)."""
+    state = app_state(request)
+    body = await perform(state.db, orders.export_delivered, actor=me.actor, order_id=order_id, secrets=state.secrets)
+    headers = {**page_headers(), "Content-Disposition": f'attachment; filename="order-{order_id}-items.txt"'}
+    return Response(body, media_type="text/plain; charset=utf-8", headers=headers)
+
+
+routes = [order_list, order_page, smm_status, otp_cancel, smm_bulk_cancel, otp_resolve, accounts_items]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
@@ -14,6 +15,7 @@ from flashpanel.admin.access import CurrentOperator, redirect, render
 from flashpanel.admin.actions import perform
 from flashpanel.api.context import app_state
 from flashpanel.errors import FlashpanelError, RuleViolation
+from flashpanel.web.forms import FORM
 
 MultipartForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
@@ -68,4 +70,41 @@ async def import_progress(request: Request[Any, Any, Any], me: CurrentOperator, 
     return render(request, "admin/_import_progress.html", job=job)
 
 
-routes = [stock_page, upload, import_page, import_progress]
+class RemoveForm(msgspec.Struct):
+    request_id: str
+    item_ids: list[int] | int = msgspec.field(default_factory=list)
+
+
+@get("/stock/products/{product_id:int}")
+async def product_items(
+    request: Request[Any, Any, Any], me: CurrentOperator, product_id: FromPath[int]
+) -> Response[Any]:
+    """A product's unsold items, masked (the oldest 200)."""
+    state = app_state(request)
+    items = await state.db.read(stock.unsold_items, product_id=product_id, secrets=state.secrets)
+    return render(request, "admin/stock_items.html", product_id=product_id, items=items, active="stock")
+
+
+@post("/stock/products/{product_id:int}/remove")
+async def remove_items(
+    request: Request[Any, Any, Any],
+    me: CurrentOperator,
+    product_id: FromPath[int],
+    data: Annotated[RemoveForm, FORM],
+) -> Response[Any]:
+    ids = data.item_ids if isinstance(data.item_ids, list) else [data.item_ids]
+    try:
+        removed = await perform(
+            app_state(request).db,
+            stock.remove_unsold,
+            actor=me.actor,
+            product_id=product_id,
+            item_ids=ids,
+            request_id=data.request_id,
+        )
+    except FlashpanelError as exc:
+        return redirect(request, f"/stock/products/{product_id}", flash=exc.message, level="error")
+    return redirect(request, f"/stock/products/{product_id}", flash=f"Removed {removed} unsold items.")
+
+
+routes = [stock_page, upload, import_page, import_progress, product_items, remove_items]
