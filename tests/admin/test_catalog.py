@@ -72,6 +72,7 @@ async def test_the_catalog_and_providers_pages_render(
     assert catalog_page.status_code == 200 and "Test Followers" in catalog_page.text
     providers_page = await client.get("/admin/providers")
     assert providers_page.status_code == 200 and "Check balance of simulator" in providers_page.text
+    assert "Import services from" not in providers_page.text  # the simulator has no catalog to import
 
 
 def test_a_provider_below_the_low_balance_setting_needs_attention() -> None:

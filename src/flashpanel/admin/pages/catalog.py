@@ -10,11 +10,12 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
 from flashpanel.admin import catalog
-from flashpanel.admin.access import CurrentOperator, redirect, render
+from flashpanel.admin import providers as admin_providers
+from flashpanel.admin.access import CurrentOperator, OperatorView, redirect, render
 from flashpanel.admin.actions import perform
-from flashpanel.admin.forms import Action
 from flashpanel.api.context import app_state
 from flashpanel.errors import FlashpanelError
+from flashpanel.providers.base import ProviderError
 from flashpanel.providers.service import list_providers
 from flashpanel.web.forms import FORM
 
@@ -26,6 +27,16 @@ class ServicesForm(msgspec.Struct):
 
 
 Services = Annotated[ServicesForm, FORM]
+
+
+class ProviderForm(msgspec.Struct):
+    request_id: str
+    url: str = ""
+    api_key: str = ""  # write-only: never shown again, never audited
+    markup: str = ""
+
+
+ProviderAction = Annotated[ProviderForm, FORM]
 
 
 @get("/catalog")
@@ -62,9 +73,15 @@ async def providers_page(request: Request[Any, Any, Any], me: CurrentOperator) -
 
 @post("/providers/{name:str}/{verb:str}")
 async def provider_action(
-    request: Request[Any, Any, Any], me: CurrentOperator, name: FromPath[str], verb: FromPath[str], data: Action
+    request: Request[Any, Any, Any],
+    me: CurrentOperator,
+    name: FromPath[str],
+    verb: FromPath[str],
+    data: ProviderAction,
 ) -> Response[Any]:
     state = app_state(request)
+    if verb in ("update", "import"):
+        return await _change_provider(request, me, name, verb, data)
     if verb == "balance":
         balance = await catalog.check_balance(state, name=name)
         text = f"{name}: {balance.amount} {balance.currency}" if balance.error is None else f"{name}: {balance.error}"
@@ -83,6 +100,42 @@ async def provider_action(
     except FlashpanelError as exc:
         return redirect(request, "/providers", flash=exc.message, level="error")
     return redirect(request, "/providers", flash=f"{name} {verb}d.")
+
+
+async def _change_provider(
+    request: Request[Any, Any, Any], me: OperatorView, name: str, verb: str, data: ProviderForm
+) -> Response[Any]:
+    state = app_state(request)
+    try:
+        if verb == "update":
+            await perform(
+                state.db,
+                admin_providers.update_provider,
+                actor=me.actor,
+                name=name,
+                secrets=state.secrets,
+                url=data.url.strip() or None,
+                api_key=data.api_key.strip() or None,
+                request_id=data.request_id,
+            )
+            return redirect(request, "/providers", flash=f"{name} saved.")
+        report = await admin_providers.import_from(
+            state,
+            actor=me.actor,
+            name=name,
+            markup=admin_providers.parse_markup(data.markup),
+            request_id=data.request_id,
+        )
+    except FlashpanelError as exc:
+        return redirect(request, "/providers", flash=exc.message, level="error")
+    except ProviderError as exc:
+        return redirect(request, "/providers", flash=f"{name}: {exc.message}", level="error")
+    return redirect(
+        request,
+        "/providers",
+        flash=f"Imported from {name}: {report.created} created, {report.updated} updated, "
+        f"{len(report.rejected)} unreadable.",
+    )
 
 
 routes = [catalog_page, set_services, providers_page, provider_action]
