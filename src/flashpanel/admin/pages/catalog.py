@@ -22,7 +22,8 @@ from flashpanel.web.forms import FORM
 
 class ServicesForm(msgspec.Struct):
     request_id: str
-    action: str  # enable | disable
+    action: str  # enable | disable | markup
+    markup: str = ""
     service_ids: list[int] | int = msgspec.field(default_factory=list)
 
 
@@ -41,14 +42,28 @@ ProviderAction = Annotated[ProviderForm, FORM]
 
 @get("/catalog")
 async def catalog_page(request: Request[Any, Any, Any], me: CurrentOperator) -> Response[Any]:
-    services = await app_state(request).db.read(catalog.smm_services)
-    return render(request, "admin/catalog.html", services=services, active="catalog")
+    db = app_state(request).db
+    services = await db.read(catalog.smm_services)
+    otp = await db.read(catalog.otp_services)
+    return render(request, "admin/catalog.html", services=services, otp=otp, active="catalog")
 
 
 @post("/catalog/smm")
 async def set_services(request: Request[Any, Any, Any], me: CurrentOperator, data: Services) -> Response[Any]:
     ids = data.service_ids if isinstance(data.service_ids, list) else [data.service_ids]
     try:
+        if data.action == "markup":
+            repriced = await perform(
+                app_state(request).db,
+                catalog.apply_markup,
+                actor=me.actor,
+                service_ids=ids,
+                markup=admin_providers.parse_markup(data.markup),
+                request_id=data.request_id,
+            )
+            return redirect(
+                request, "/catalog", flash=f"{repriced} services repriced at cost + {data.markup.strip()}%."
+            )
         changed = await perform(
             app_state(request).db,
             catalog.set_services_active,
