@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, ViewportSize, sync_playwright
 
 from flashpanel.config import Settings
 from flashpanel.db.runner import Database, open_database
@@ -37,8 +37,8 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
 ]
 REQUIRED = os.environ.get("FLASHPANEL_TEST_REQUIRE_SERVICES") == "1"
-PHONE = {"width": 360, "height": 740}
-DESKTOP = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 360, "height": 740}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 FUNDING_INSTRUCTIONS = "Transfer to Example Bank, account 0000000000, and mention your username."
 
 
@@ -92,7 +92,12 @@ class LivePanel:
 
 
 @pytest.fixture(scope="module")
-def panel(tmp_path_factory: pytest.TempPathFactory, migrated_template: str) -> Iterator[LivePanel]:
+def panel(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, migrated_template: str
+) -> Iterator[LivePanel]:
+    """The module's live panel: ``serve --no-worker`` unless the module sets ``PANEL_SERVE_ARGS`` (the
+    ordering journeys serve ``--demo`` with the worker, so the simulators move orders), with the module's
+    ``PANEL_ENV`` added to the environment."""
     workdir = tmp_path_factory.mktemp("panel")
     if POSTGRES_URL:
         _truncate_postgres(POSTGRES_URL)
@@ -111,10 +116,11 @@ def panel(tmp_path_factory: pytest.TempPathFactory, migrated_template: str) -> I
         demo_key_file=workdir / "demo.key",
         run_worker=False,
     )
-    extra = {"FLASHPANEL_FUNDING_INSTRUCTIONS": FUNDING_INSTRUCTIONS}
+    extra = {"FLASHPANEL_FUNDING_INSTRUCTIONS": FUNDING_INSTRUCTIONS, **getattr(request.module, "PANEL_ENV", {})}
+    serve_args = getattr(request.module, "PANEL_SERVE_ARGS", ("--no-worker",))
     port = free_port()
     log = workdir / "serve.log"
-    process = spawn(settings, workdir, log, "serve", "--port", str(port), "--no-worker", extra_env=extra)
+    process = spawn(settings, workdir, log, "serve", "--port", str(port), *serve_args, extra_env=extra)
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_until(
@@ -143,8 +149,8 @@ def new_context(browser: Browser, panel: LivePanel) -> Iterator[Callable[..., Br
     contexts: list[BrowserContext] = []
     violations: list[str] = []
 
-    def open_context(viewport: dict[str, int] = DESKTOP) -> BrowserContext:
-        context = browser.new_context(viewport=viewport, base_url=panel.base_url)  # type: ignore[arg-type]
+    def open_context(viewport: ViewportSize = DESKTOP) -> BrowserContext:
+        context = browser.new_context(viewport=viewport, base_url=panel.base_url)
         context.set_default_timeout(15_000)
         context.on(
             "console",
