@@ -10,13 +10,16 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+from litestar import Litestar
 
 from flashpanel.admin import totp
 from flashpanel.admin.audit import AuditFilter, entries
 from flashpanel.config import Settings
 from flashpanel.db.runner import Database
+from flashpanel.otp.service import drain_background
 from tests.admin.conftest import balance_cents, customer_id
 from tests.admin.support import OPERATOR_PASSWORD, enrol_and_log_in, form_fields, make_operator, next_code, post
+from tests.helpers import state_of
 from tests.web.support import panel_client
 
 
@@ -214,3 +217,18 @@ async def test_a_bulk_cancel_states_the_refund_first_then_refunds_each_order_onc
         "/admin/order-actions/smm/bulk-cancel", data={**fields, "order_ids": [str(first), str(second)]}
     )
     assert again.status_code == 303 and balance_cents(db, "ada") == 100000  # finished orders are left alone
+
+
+async def test_a_number_cancelled_from_its_page_is_refunded_and_flagged_when_it_cannot_be_released(
+    app: Litestar, client: httpx.AsyncClient, db: Database, waiting_otp_order: Callable[..., int]
+) -> None:
+    order_id = waiting_otp_order("ada")  # no provider behind it: the release upstream fails
+    make_operator(db, "ngozi", role="support")
+    await enrol_and_log_in(client, "ngozi")
+    page = await client.get(f"/admin/orders/otp/{order_id}")
+    action = f"/admin/order-actions/otp/{order_id}/cancel"
+    done = await client.post(action, data=form_fields(page.text, action))
+    assert done.status_code == 303 and balance_cents(db, "ada") == 100000
+    await drain_background(state_of(app))
+    flagged = await client.get(f"/admin/orders/otp/{order_id}")
+    assert "could not be released upstream" in flagged.text and "Mark as handled" in flagged.text
