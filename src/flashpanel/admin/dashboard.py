@@ -84,18 +84,21 @@ def money_since(conn: Conn, *, since: float) -> dict[str, Money]:
     ):
         cost = Decimal(0)
         missing = 0
+        # Grouped by the recorded text: orders of one service and quantity share a cost, so the rows read
+        # here are far fewer than the orders (costs are decimal text, summed exactly in Python).
         rows = conn.all(
-            "SELECT o.cost, p.exchange_rate FROM "
-            + sql.replace(" WHERE", " LEFT JOIN providers p ON p.id = o.provider_id WHERE"),
+            "SELECT o.cost, p.exchange_rate, COUNT(*) AS n FROM "
+            + sql.replace(" WHERE", " LEFT JOIN providers p ON p.id = o.provider_id WHERE")
+            + " GROUP BY o.cost, p.exchange_rate",
             (since,),
         )
         for row in rows:
             value = _decimal(row["cost"])
             rate = _decimal(row["exchange_rate"]) or Decimal(1)
             if value is None:
-                missing += 1
+                missing += int(row["n"])
             else:
-                cost += value * rate
+                cost += value * rate * int(row["n"])
         result[line] = Money(revenue.get(line, 0), to_cents(cost), missing)
     accounts = conn.one(
         "SELECT COALESCE(SUM(o.quantity * p.unit_cost_cents), 0) AS cost, "
