@@ -56,6 +56,8 @@ def test_flagged_stuck_and_low_stock_items_need_attention(
     db: Database, smm_order: Callable[..., int], waiting_otp_order: Callable[..., int]
 ) -> None:
     flagged, stuck = smm_order("ada"), smm_order("ada")
+    cancel_waiting = smm_order("bola")
+    _set(db, "UPDATE smm_orders SET cancel_requested_at = ? WHERE id = ?", (time.time() - 7200, cancel_waiting))
     _set(db, "UPDATE smm_orders SET attention = 'unknown upstream', attention_at = 1 WHERE id = ?", (flagged,))
     _set(db, "UPDATE smm_orders SET updated_at = ? WHERE id = ?", (time.time() - 2 * 86400, stuck))
     _set(db, "INSERT INTO account_categories (id, name) VALUES (1, 'Mail')", ())
@@ -68,6 +70,7 @@ def test_flagged_stuck_and_low_stock_items_need_attention(
     assert [(i.kind, i.line, i.object_id) for i in items] == [
         ("flagged", "smm", flagged),
         ("stuck", "smm", stuck),
+        ("cancel not done", "smm", cancel_waiting),
         ("low stock", "accounts", 1),
     ]
 

@@ -22,6 +22,7 @@ DAY = 86400.0
 LINES: Final = ("smm", "otp", "accounts")
 LINE_NAMES: Final = {"smm": "SMM", "otp": "Numbers", "accounts": "Accounts"}
 STUCK_SECONDS = DAY  # an order in flight unchanged for a day is listed as stuck
+CANCEL_WAIT_SECONDS = 3600.0  # a customer's cancel still not done upstream after an hour is listed
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +138,20 @@ def needs_attention(conn: Conn, *, at: float, low_stock: int, limit: int = 50) -
         (at - STUCK_SECONDS, limit),
     ):
         items.append(Attention("stuck", "smm", int(r["id"]), f"{r['status']} for over a day", float(r["updated_at"])))
+    for r in conn.all(
+        "SELECT id, cancel_requested_at FROM smm_orders WHERE cancel_requested_at < ? "
+        "AND status IN ('pending', 'processing', 'in_progress') ORDER BY cancel_requested_at LIMIT ?",
+        (at - CANCEL_WAIT_SECONDS, limit),
+    ):
+        items.append(
+            Attention(
+                "cancel not done",
+                "smm",
+                int(r["id"]),
+                "the customer asked to cancel over an hour ago and the provider has not cancelled it",
+                float(r["cancel_requested_at"]),
+            )
+        )
     for r in conn.all(
         "SELECT p.id, p.name, COUNT(s.id) AS unsold FROM account_products p "
         "LEFT JOIN stock_items s ON s.product_id = p.id AND s.order_id IS NULL "
