@@ -184,3 +184,12 @@ def test_search_finds_customers_by_name_email_or_key_prefix(db: Database, make_c
     assert [h.name for h in db.read_sync(customers.search, query=key[:6])] == ["ada-lovelace"]
     assert [h.name for h in db.read_sync(customers.search, query="")] == ["grace", "ada-lovelace"]
     assert db.read_sync(customers.search, query="%") == []
+
+
+def test_a_customer_created_in_the_back_office_starts_empty_and_is_audited(db: Database) -> None:
+    customer, key = db.write_sync(customers.create, actor=SUPPORT, name="Zainab", email="z@example.com")
+    assert db.read_sync(profile, customer_id=customer).balance_cents == 0 and len(key) > 20
+    [row] = db.read_sync(entries, flt=AuditFilter(action="customer.create"))
+    assert (row.actor, row.after) == ("ngozi", '{"email": "z@example.com", "name": "zainab"}')
+    with pytest.raises(RuleViolation, match="already exists"):
+        db.write_sync(customers.create, actor=SUPPORT, name="zainab", email=None)

@@ -232,3 +232,23 @@ async def test_a_number_cancelled_from_its_page_is_refunded_and_flagged_when_it_
     await drain_background(state_of(app))
     flagged = await client.get(f"/admin/orders/otp/{order_id}")
     assert "could not be released upstream" in flagged.text and "Mark as handled" in flagged.text
+
+
+async def test_a_customer_is_created_from_the_customers_page_and_the_key_shown_once(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    make_operator(db, "olu")
+    await enrol_and_log_in(client, "olu")
+    page = await client.get("/admin/customers")
+    new_customer_form = page.text[page.text.index("New customer") :]
+    fields = form_fields(new_customer_form, "/admin/customers")
+    created = await client.post("/admin/customers", data={**fields, "username": "tunde", "email": ""})
+    assert created.status_code == 200 and "New API key" in created.text and "Customer tunde" in created.text
+    again = await client.get(f"/admin/customers/{customer_id(db, 'tunde')}")
+    assert "New API key" not in again.text
+    resent = await client.post("/admin/customers", data={**fields, "username": "tunde-2", "email": ""})
+    assert resent.status_code == 409  # the same form twice
+    page = await client.get("/admin/customers")
+    fields = form_fields(page.text[page.text.index("New customer") :], "/admin/customers")
+    bad = await client.post("/admin/customers", data={**fields, "username": "x", "email": ""})
+    assert bad.status_code == 422 and "Username must be" in bad.text

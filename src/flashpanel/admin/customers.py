@@ -97,6 +97,26 @@ def customer_page(conn: Conn, *, customer_id: int, before: int | None = None) ->
     )
 
 
+@audited("customer.create", "customer")
+def create(conn: Conn, *, actor: Actor, name: str, email: str | None, request_id: str | None = None) -> tuple[int, str]:
+    """A new customer with an empty wallet (``customers.service.create_customer``, as ``users create``);
+    returns their id and API key, shown once. Money is then added with a credit (owners)."""
+    require(actor.role, Permission.CUSTOMER_ACCESS)
+    refuse_a_seen_form(conn, request_id=request_id)
+    key = service.create_customer(conn, name=name, email=email or None)
+    customer_id = service.customer_id_by_name(conn, name=name)
+    record(
+        conn,
+        actor=actor,
+        action="customer.create",
+        object_kind="customer",
+        object_id=customer_id,
+        after={"name": name.strip().lower(), "email": email or None},
+        request_id=request_id,
+    )
+    return customer_id, key
+
+
 @audited("wallet.adjust", "customer")
 def adjust_wallet(
     conn: Conn,

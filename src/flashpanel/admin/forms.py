@@ -29,6 +29,12 @@ class AdjustForm(msgspec.Struct):
     direction: str = "credit"  # credit | debit
 
 
+class NewCustomerForm(msgspec.Struct):
+    request_id: str
+    username: str
+    email: str = ""
+
+
 class ActionForm(msgspec.Struct):
     request_id: str
     note: str = ""
@@ -51,5 +57,6 @@ OperatorLogin = Annotated[OperatorLoginForm, FORM]
 Code = Annotated[CodeForm, FORM]
 Adjust = Annotated[AdjustForm, FORM]
 Action = Annotated[ActionForm, FORM]
+NewCustomer = Annotated[NewCustomerForm, FORM]
 SetStatus = Annotated[SetStatusForm, FORM]
 Bulk = Annotated[BulkForm, FORM]

@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery
 from flashpanel.admin import customers
 from flashpanel.admin.access import CurrentOperator, OperatorView, redirect, render
 from flashpanel.admin.actions import perform
-from flashpanel.admin.forms import Action, ActionForm, Adjust
+from flashpanel.admin.forms import Action, ActionForm, Adjust, NewCustomer
 from flashpanel.api.context import app_state
 from flashpanel.customers.accounts import reset_link
 from flashpanel.errors import FlashpanelError
@@ -25,7 +25,32 @@ log = logging.getLogger("flashpanel.admin")
 @get("/customers")
 async def customer_list(request: Request[Any, Any, Any], me: CurrentOperator, q: FromQuery[str] = "") -> Response[Any]:
     hits = await app_state(request).db.read(customers.search, query=q[:100])
-    return render(request, "admin/customers.html", hits=hits, q=q, active="customers")
+    return render(request, "admin/customers.html", hits=hits, q=q, error=None, active="customers")
+
+
+@post("/customers")
+async def create_customer(request: Request[Any, Any, Any], me: CurrentOperator, data: NewCustomer) -> Response[Any]:
+    try:
+        customer_id, key = await perform(
+            app_state(request).db,
+            customers.create,
+            actor=me.actor,
+            name=data.username,
+            email=data.email.strip() or None,
+            request_id=data.request_id,
+        )
+    except FlashpanelError as exc:
+        hits = await app_state(request).db.read(customers.search, query="")
+        return render(
+            request,
+            "admin/customers.html",
+            status=exc.status_code,
+            hits=hits,
+            q="",
+            error=exc.message,
+            active="customers",
+        )
+    return await _customer(request, customer_id, new_key=key)
 
 
 async def _customer(
@@ -147,4 +172,4 @@ async def send_reset_link(
     return await _customer(request, customer_id, link=link, emailed=email)
 
 
-routes = [customer_list, customer_page, adjust, disable, enable, rotate_key, send_reset_link]
+routes = [customer_list, create_customer, customer_page, adjust, disable, enable, rotate_key, send_reset_link]
