@@ -16,7 +16,7 @@ from flashpanel.config import Settings
 from flashpanel.crypto import open_secret_box
 from flashpanel.db.runner import Conn, Database
 from flashpanel.errors import RuleViolation
-from tests.admin.support import enrol_and_log_in, make_operator
+from tests.admin.support import enrol_and_log_in, form_fields, make_operator
 from tests.helpers import state_of
 
 OWNER = Actor(name="olu", role="owner")
@@ -120,3 +120,24 @@ def test_unsold_items_are_listed_masked_and_only_unsold_ones_are_removed(
         == "bo:pw\n"
     )
     assert db.read_sync(entries, flt=AuditFilter(action="accounts.export"))[0].actor == "ngozi"
+
+
+async def test_an_owner_sets_a_products_unit_cost_from_the_stock_page(
+    client: httpx.AsyncClient, db: Database, product: int
+) -> None:
+    make_operator(db, "olu")
+    await enrol_and_log_in(client, "olu")
+    action = f"/admin/stock/products/{product}/unit-cost"
+    page = await client.get("/admin/stock")
+    saved = await client.post(action, data={**form_fields(page.text, action), "unit_cost": "12.50"})
+    assert saved.status_code == 303
+    assert (
+        db.read_sync(lambda c: c.scalar("SELECT unit_cost_cents FROM account_products WHERE id = ?", (product,)))
+        == 1250
+    )
+    page = await client.get("/admin/stock")
+    assert 'value="12.50"' in page.text
+    refused = await client.post(action, data={**form_fields(page.text, action), "unit_cost": "1e3"})
+    assert refused.status_code == 303
+    [row] = db.read_sync(entries, flt=AuditFilter(action="catalog.accounts.unit_cost"))
+    assert (row.before, row.after) == ('{"unit_cost_cents": null}', '{"unit_cost_cents": 1250}')

@@ -194,3 +194,26 @@ def remove_unsold(
         request_id=request_id,
     )
     return removed
+
+
+@audited("catalog.accounts.unit_cost", "account_product")
+def set_unit_cost(
+    conn: Conn, *, actor: Actor, product_id: int, unit_cost_cents: int | None, request_id: str | None = None
+) -> None:
+    """What one item of the product cost the operator (None: unknown), for the dashboard's profit."""
+    require(actor.role, Permission.CATALOG)
+    refuse_a_seen_form(conn, request_id=request_id)
+    row = conn.one("SELECT unit_cost_cents FROM account_products WHERE id = ?", (product_id,))
+    if row is None:
+        raise NotFound(f"No product {product_id}")
+    conn.execute("UPDATE account_products SET unit_cost_cents = ? WHERE id = ?", (unit_cost_cents, product_id))
+    record(
+        conn,
+        actor=actor,
+        action="catalog.accounts.unit_cost",
+        object_kind="account_product",
+        object_id=product_id,
+        before={"unit_cost_cents": row["unit_cost_cents"]},
+        after={"unit_cost_cents": unit_cost_cents},
+        request_id=request_id,
+    )

@@ -15,6 +15,7 @@ from flashpanel.admin.access import CurrentOperator, redirect, render
 from flashpanel.admin.actions import perform
 from flashpanel.api.context import app_state
 from flashpanel.errors import FlashpanelError, RuleViolation
+from flashpanel.wallet.money import InvalidAmount, parse_amount, to_cents
 from flashpanel.web.forms import FORM
 
 MultipartForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -107,4 +108,34 @@ async def remove_items(
     return redirect(request, f"/stock/products/{product_id}", flash=f"Removed {removed} unsold items.")
 
 
-routes = [stock_page, upload, import_page, import_progress, product_items, remove_items]
+class UnitCostForm(msgspec.Struct):
+    request_id: str
+    unit_cost: str = ""  # empty: unknown
+
+
+@post("/stock/products/{product_id:int}/unit-cost")
+async def unit_cost(
+    request: Request[Any, Any, Any],
+    me: CurrentOperator,
+    product_id: FromPath[int],
+    data: Annotated[UnitCostForm, FORM],
+) -> Response[Any]:
+    try:
+        cents = to_cents(parse_amount(data.unit_cost)) if data.unit_cost.strip() else None
+    except InvalidAmount as exc:
+        return redirect(request, "/stock", flash=f"Unit cost {exc}", level="error")
+    try:
+        await perform(
+            app_state(request).db,
+            stock.set_unit_cost,
+            actor=me.actor,
+            product_id=product_id,
+            unit_cost_cents=cents,
+            request_id=data.request_id,
+        )
+    except FlashpanelError as exc:
+        return redirect(request, "/stock", flash=exc.message, level="error")
+    return redirect(request, "/stock", flash="Unit cost saved.")
+
+
+routes = [stock_page, upload, import_page, import_progress, product_items, remove_items, unit_cost]
