@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Litestar, Request, Response, Router, get
-from litestar.openapi import OpenAPIConfig
 
-from flashpanel import __version__
 from flashpanel.admin.access import admin_site
 from flashpanel.admin.router import admin_router
 from flashpanel.admin.templates import ADMIN_TEMPLATES
@@ -24,7 +22,7 @@ from flashpanel.config import Settings, get_settings
 from flashpanel.crypto import open_secret_box
 from flashpanel.db.runner import open_database
 from flashpanel.state import AppState
-from flashpanel.web.docs import VendoredSwagger, docs_router
+from flashpanel.web.docs import docs_router
 from flashpanel.web.errors import for_path
 from flashpanel.web.router import web_routers
 from flashpanel.web.site import WebSite, customer_session_policy
@@ -94,20 +92,22 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         customer_sessions=customer_session_policy(settings),
     )
     app = Litestar(
-        route_handlers=[api_v1, *apiv2_routes, healthz, *web_routers(site), *payment_webhooks, admin_router(site)],
+        route_handlers=[
+            api_v1,
+            *apiv2_routes,
+            healthz,
+            docs_router(),
+            *web_routers(site),
+            *payment_webhooks,
+            admin_router(site),
+        ],
         # API paths keep the JSON envelope; every other path (the web panel) gets an HTML page.
         exception_handlers={kind: for_path(handler) for kind, handler in EXCEPTION_HANDLERS.items()},
         on_startup=[on_startup],
         on_shutdown=[stop],
         # Litestar refuses a longer body with 413 when a handler reads it (api/params.py words the answer).
         request_max_body_size=settings.max_body_bytes,
-        openapi_config=OpenAPIConfig(
-            title="flashpanel API",
-            version=__version__,
-            path="/docs",
-            render_plugins=[VendoredSwagger(path="/")],
-            openapi_router=docs_router(),
-        ),
+        openapi_config=None,  # /docs serves flashpanel's own document (api/openapi.py, web/docs.py)
         template_config=template_config(settings, [ADMIN_TEMPLATES]),
         debug=False,
     )

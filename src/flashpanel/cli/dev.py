@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from enum import StrEnum
 from typing import Annotated
 
@@ -94,3 +95,11 @@ def fake_gateway(
         "webhook_times, concurrent, bad_signature, verify_delay; ops: release_webhooks, settle, send_webhook"
     )
     uvicorn.run(fake, host=host, port=port, lifespan="off", interface="asgi3", log_level="info")
+
+
+@app.command("openapi")
+def openapi() -> None:
+    """Print the OpenAPI document /docs/openapi.json serves (``> docs/openapi.json`` refreshes the checked-in copy)."""
+    from flashpanel.api.openapi import document_bytes
+
+    sys.stdout.buffer.write(document_bytes())
