@@ -6,6 +6,9 @@ from typing import Any
 
 from litestar import Litestar, Request, Response, Router, get
 
+from flashpanel.admin.access import admin_site
+from flashpanel.admin.router import admin_router
+from flashpanel.admin.templates import ADMIN_TEMPLATES
 from flashpanel.api.access_log import AccessLog
 from flashpanel.api.errors import EXCEPTION_HANDLERS
 from flashpanel.api.ratelimit import RateLimits
@@ -89,7 +92,15 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         customer_sessions=customer_session_policy(settings),
     )
     app = Litestar(
-        route_handlers=[api_v1, *apiv2_routes, healthz, docs_router(), *web_routers(site), *payment_webhooks],
+        route_handlers=[
+            api_v1,
+            *apiv2_routes,
+            healthz,
+            docs_router(),
+            *web_routers(site),
+            *payment_webhooks,
+            admin_router(site),
+        ],
         # API paths keep the JSON envelope; every other path (the web panel) gets an HTML page.
         exception_handlers={kind: for_path(handler) for kind, handler in EXCEPTION_HANDLERS.items()},
         on_startup=[on_startup],
@@ -97,8 +108,9 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         # Litestar refuses a longer body with 413 when a handler reads it (api/params.py words the answer).
         request_max_body_size=settings.max_body_bytes,
         openapi_config=None,  # /docs serves flashpanel's own document (api/openapi.py, web/docs.py)
-        template_config=template_config(settings),
+        template_config=template_config(settings, [ADMIN_TEMPLATES]),
         debug=False,
     )
     app.state.web = site
+    app.state.admin = admin_site(settings)
     return app

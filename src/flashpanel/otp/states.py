@@ -46,6 +46,7 @@ _SETTABLE = frozenset(
         "last_error",
         "attention",
         "attention_at",
+        "cost",
     }
 )
 
