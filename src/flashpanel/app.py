@@ -18,6 +18,7 @@ from flashpanel.api.v1 import accounts as accounts_v1
 from flashpanel.api.v1 import otp as otp_v1
 from flashpanel.api.v1 import smm as smm_v1
 from flashpanel.api.v1 import wallet as wallet_v1
+from flashpanel.api.webhooks import routes as payment_webhooks
 from flashpanel.apiv2.routes import routes as apiv2_routes
 from flashpanel.config import Settings, get_settings
 from flashpanel.crypto import open_secret_box
@@ -93,7 +94,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         customer_sessions=customer_session_policy(settings),
     )
     app = Litestar(
-        route_handlers=[api_v1, *apiv2_routes, healthz, *web_routers(site), admin_router(site)],
+        route_handlers=[api_v1, *apiv2_routes, healthz, *web_routers(site), *payment_webhooks, admin_router(site)],
         # API paths keep the JSON envelope; every other path (the web panel) gets an HTML page.
         exception_handlers={kind: for_path(handler) for kind, handler in EXCEPTION_HANDLERS.items()},
         on_startup=[on_startup],
