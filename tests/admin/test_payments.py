@@ -27,7 +27,7 @@ from tests.admin.conftest import balance_cents, customer_id
 from tests.admin.support import enrol_and_log_in, form_fields, make_operator
 from tests.conftest import REDIS_URL
 from tests.payments.conftest import FUNDING, HASH, SECRET, Fakes, begin_topup, topup_entries
-from tests.payments.conftest import fakes as fakes  # noqa: F401  (the fixture, used by ``settings``)
+from tests.payments.conftest import fakes as fakes  # the fixture ``settings`` uses
 
 OWNER = Actor(name="olu", role="owner", address="192.0.2.7", operator_id=1)
 SUPPORT = Actor(name="ngozi", role="support", address="192.0.2.8", operator_id=2)
