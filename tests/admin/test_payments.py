@@ -26,6 +26,7 @@ from flashpanel.wallet.invariants import check_books
 from tests.admin.conftest import balance_cents, customer_id
 from tests.admin.support import enrol_and_log_in, form_fields, make_operator
 from tests.conftest import REDIS_URL
+from tests.helpers import run_cli
 from tests.payments.conftest import FUNDING, HASH, SECRET, Fakes, begin_topup, topup_entries
 from tests.payments.conftest import fakes as fakes  # the fixture ``settings`` uses
 
@@ -265,3 +266,44 @@ async def test_a_support_operator_sees_payments_but_an_approval_over_http_is_ref
     assert refused.status_code == 403
     assert db.read_sync(topup_entries, topup_id=topup.id) == []
     assert _audit(db, "topup.approve") == [("ngozi", topup.reference, "refused")]
+
+
+async def test_a_recheck_over_http_credits_a_paid_topup_and_says_what_the_gateway_answered(
+    client: httpx.AsyncClient,
+    db: Database,
+    settings: Settings,
+    gateways: dict[str, Gateway],
+    fakes: Fakes,
+    make_customer: Callable[..., str],
+) -> None:
+    topup = await _online(db, settings, gateways, make_customer, name="ada", gateway="paystack", amount="2500")
+    fakes.paystack.pay(topup.reference)
+    make_operator(db, "ngozi", role="support")
+    await enrol_and_log_in(client, "ngozi")
+    page = await client.get(f"/admin/payments/{topup.id}")
+    assert "Re-check" in page.text and "Approve" not in page.text
+    fields = form_fields(page.text, f"/admin/payments/{topup.id}/recheck")
+    done = await client.post(f"/admin/payments/{topup.id}/recheck", data=fields, follow_redirects=True)
+    assert done.status_code == 200 and "credited now" in done.text and "paystack says success" in done.text
+    assert db.read_sync(topup_entries, topup_id=topup.id) == [250_000]
+    again = await client.get(f"/admin/payments/{topup.id}")
+    assert "Re-check" not in again.text and "topup.recheck" in again.text
+    mine = await client.get(f"/admin/payments?customer_id={customer_id(db, 'ada')}")
+    assert topup.reference in mine.text
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_a_transfer_approved_or_rejected_from_the_cli_is_audited_as_the_system_user(
+    db: Database, settings: Settings, make_customer: Callable[..., str]
+) -> None:
+    first = _transfer(db, settings, make_customer, name="ada")
+    second = _transfer(db, settings, make_customer, name="bayo")
+    code, out, _ = run_cli("payments", "approve", first.reference)
+    assert code == 0 and f"{first.reference}: credited" in out
+    code, out, _ = run_cli("payments", "reject", second.reference, "--note", "no such transfer arrived")
+    assert code == 0 and f"{second.reference}: rejected" in out
+    [approved] = db.read_sync(entries, flt=AuditFilter(action="topup.approve"))
+    [rejected] = db.read_sync(entries, flt=AuditFilter(action="topup.reject"))
+    assert approved.actor.startswith("cli:") and approved.object_id == first.reference
+    assert rejected.actor.startswith("cli:") and rejected.note == "no such transfer arrived"
+    assert db.read_sync(topup_entries, topup_id=first.id) == [500_000]

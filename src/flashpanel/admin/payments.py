@@ -37,6 +37,7 @@ class TopupFilter:
     status: str | None = None
     gateway: str | None = None
     customer: str | None = None  # part of the customer's name
+    customer_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,9 @@ def list_topups(conn: Conn, *, flt: TopupFilter, limit: int = 100) -> list[Topup
     if flt.gateway:
         clauses.append("t.gateway = ?")
         params.append(flt.gateway)
+    if flt.customer_id is not None:
+        clauses.append("t.customer_id = ?")
+        params.append(flt.customer_id)
     if flt.customer:
         escaped = flt.customer.strip().lower().replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%")
         clauses.append("lower(c.name) LIKE ? ESCAPE '\\'")

@@ -24,11 +24,13 @@ async def payment_list(
     status: FromQuery[str] = "",
     gateway: FromQuery[str] = "",
     customer: FromQuery[str] = "",
+    customer_id: FromQuery[int | None] = None,
 ) -> Response[Any]:
     flt = payments.TopupFilter(
         status=status if status in STATUSES else None,
         gateway=gateway if gateway in (*GATEWAYS, BANK) else None,
         customer=customer[:100] or None,
+        customer_id=customer_id,
     )
     lines = await app_state(request).db.read(payments.list_topups, flt=flt)
     return render(
