@@ -15,7 +15,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from flashpanel.admin.audit import Actor, AuditFilter, AuditRow, entries, record, refuse_a_seen_form
 from flashpanel.admin.roles import Permission, require
 from flashpanel.db.runner import Conn, Database, is_unique_violation
-from flashpanel.errors import FlashpanelError, RuleViolation
+from flashpanel.errors import FlashpanelError, NotFound, RuleViolation
 from flashpanel.metrics import TOPUP_OUTCOMES
 from flashpanel.payments.credit import apply_verification
 from flashpanel.payments.gateways.base import Gateway, GatewayError, Verification
@@ -83,7 +83,7 @@ class TopupPage:
 def topup_by_id(conn: Conn, *, topup_id: int) -> Topup:
     row = conn.one(f"SELECT {COLUMNS} FROM topups WHERE id = ?", (topup_id,))
     if row is None:
-        raise RuleViolation(f"No top-up {topup_id}")
+        raise NotFound(f"No top-up {topup_id}")
     return as_topup(row)
 
 
