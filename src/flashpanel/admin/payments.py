@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
+from flashpanel.admin.actions import audited
 from flashpanel.admin.audit import Actor, AuditFilter, AuditRow, entries, record, refuse_a_seen_form
 from flashpanel.admin.roles import Permission, require
 from flashpanel.db.runner import Conn, Database, is_unique_violation
@@ -25,6 +26,7 @@ from flashpanel.payments.topups import BANK, COLUMNS, CREDITABLE, Topup, as_topu
 P = ParamSpec("P")
 T = TypeVar("T")
 OBJECT = "topup"
+APPROVE, REJECT, RECHECK = "topup.approve", "topup.reject", "topup.recheck"
 
 
 class GatewayUnreachable(FlashpanelError):
@@ -111,7 +113,7 @@ async def run_action(
     try:
         return await db.write(fn, *args, **kwargs)
     except FlashpanelError as exc:
-        await _record_refusal(db, action=str(getattr(fn, "__name__", "topup")), exc=exc, kwargs=kwargs)
+        await _record_refusal(db, action=str(getattr(fn, "audit_action", fn.__name__)), exc=exc, kwargs=kwargs)
         raise
 
 
@@ -122,7 +124,7 @@ async def _record_refusal(db: Database, *, action: str, exc: FlashpanelError, kw
         await db.write(
             record,
             actor=actor,
-            action=ACTIONS.get(action, action),
+            action=action,
             object_kind=OBJECT,
             object_id=kwargs.get("reference"),
             after={"refused": exc.message},
@@ -135,6 +137,7 @@ def _snapshot(topup: Topup) -> dict[str, Any]:
     return {"status": topup.status, "amount": topup.amount, "gateway_status": topup.gateway_status}
 
 
+@audited(APPROVE, OBJECT)
 def approve(conn: Conn, *, actor: Actor, reference: str, note: str = "", request_id: str | None = None) -> Topup:
     """Credit a bank transfer awaiting approval (owner only), once: ``payments.manual.approve_transfer``
     moves its status and writes its ledger entry; this unit adds the audit row."""
@@ -145,7 +148,7 @@ def approve(conn: Conn, *, actor: Actor, reference: str, note: str = "", request
     record(
         conn,
         actor=actor,
-        action=ACTIONS["approve"],
+        action=APPROVE,
         object_kind=OBJECT,
         object_id=reference,
         before=_snapshot(before),
@@ -156,6 +159,7 @@ def approve(conn: Conn, *, actor: Actor, reference: str, note: str = "", request
     return after
 
 
+@audited(REJECT, OBJECT)
 def reject(conn: Conn, *, actor: Actor, reference: str, note: str, request_id: str | None = None) -> Topup:
     """Refuse a bank transfer awaiting approval (owner only); the note saying why is required."""
     require(actor.role, Permission.MONEY)
@@ -165,7 +169,7 @@ def reject(conn: Conn, *, actor: Actor, reference: str, note: str, request_id: s
     record(
         conn,
         actor=actor,
-        action=ACTIONS["reject"],
+        action=REJECT,
         object_kind=OBJECT,
         object_id=reference,
         before=_snapshot(before),
@@ -191,6 +195,7 @@ def _refuse_recheck(topup: Topup, gateways: dict[str, Gateway]) -> None:
         raise RuleViolation(f"{topup.reference} is {topup.status}: the gateway's answer is already final")
 
 
+@audited(RECHECK, OBJECT)
 def check_recheck(conn: Conn, *, actor: Actor, reference: str, gateways: dict[str, Gateway]) -> Topup:
     """Before asking the gateway: the role (any operator may: it only asks) and the top-up's state."""
     require(actor.role, Permission.VIEW)
@@ -199,6 +204,7 @@ def check_recheck(conn: Conn, *, actor: Actor, reference: str, gateways: dict[st
     return topup
 
 
+@audited(RECHECK, OBJECT)
 def apply_recheck(
     conn: Conn,
     *,
@@ -218,7 +224,7 @@ def apply_recheck(
     record(
         conn,
         actor=actor,
-        action=ACTIONS["recheck"],
+        action=RECHECK,
         object_kind=OBJECT,
         object_id=reference,
         before=_snapshot(before),
@@ -229,6 +235,7 @@ def apply_recheck(
     return Rechecked(topup=after, credited_now=credited)
 
 
+@audited(RECHECK, OBJECT)
 def _mark_shared_transaction(
     conn: Conn, *, actor: Actor, reference: str, verification: Verification, request_id: str | None = None
 ) -> Rechecked:
@@ -242,7 +249,7 @@ def _mark_shared_transaction(
     record(
         conn,
         actor=actor,
-        action=ACTIONS["recheck"],
+        action=RECHECK,
         object_kind=OBJECT,
         object_id=reference,
         before=_snapshot(before),
@@ -269,7 +276,7 @@ async def recheck(
     except GatewayError as exc:
         refused = GatewayUnreachable(f"{topup.gateway} could not be asked: {exc}")
         kwargs: dict[str, Any] = {"actor": actor, "reference": reference}
-        await _record_refusal(db, action="recheck", exc=refused, kwargs=kwargs)
+        await _record_refusal(db, action=RECHECK, exc=refused, kwargs=kwargs)
         raise refused from exc
     try:
         done = await run_action(
@@ -289,14 +296,3 @@ async def recheck(
     if done.topup.status != topup.status:
         TOPUP_OUTCOMES.labels(topup.gateway, done.topup.status).inc()
     return done
-
-
-# Function name -> the audit action its successes and refusals are recorded under.
-ACTIONS: dict[str, str] = {
-    "approve": "topup.approve",
-    "reject": "topup.reject",
-    "recheck": "topup.recheck",
-    "check_recheck": "topup.recheck",
-    "apply_recheck": "topup.recheck",
-    "_mark_shared_transaction": "topup.recheck",
-}
