@@ -76,16 +76,6 @@ class Settings(BaseSettings):
     smtp_from: str = "flashpanel <noreply@localhost>"
     smtp_starttls: bool = True
 
-    # -- the operator back office (admin/) ---------------------------------------------------------
-    admin_path: str = "/admin"  # where the back office is served; a path only, e.g. /backoffice
-    # Client addresses or networks allowed to reach it, comma-separated (203.0.113.7,10.0.0.0/8); empty: any.
-    admin_allowed_ips: str = ""
-    admin_session_idle_minutes: int = 30  # shorter than a customer's: an operator's session moves money
-    admin_session_max_hours: int = 12
-    rate_limit_admin_login: str = "5/minute"  # failed operator log-ins per operator name and per address
-    low_stock: int = 10  # Needs attention: products with fewer unsold items than this
-    low_provider_balance: int = 0  # Needs attention: providers below this balance (panel currency; 0: off)
-
     # -- payments: wallet top-ups through hosted checkouts (payments/, docs/deploy.md) ---------------
     # A gateway without its secret is not offered. Each secret may instead be read from a file named by
     # FLASHPANEL_<NAME>_FILE (e.g. FLASHPANEL_PAYSTACK_SECRET_KEY_FILE), so it stays out of the environment.
@@ -104,6 +94,16 @@ class Settings(BaseSettings):
     topup_expire_minutes: float = 1440.0
     # Webhook requests with a bad signature allowed per client IP; further ones are answered 429.
     rate_limit_webhook: str = "20/minute"
+
+    # -- the operator back office (admin/) ---------------------------------------------------------
+    admin_path: str = "/admin"  # where the back office is served; a path only, e.g. /backoffice
+    # Client addresses or networks allowed to reach it, comma-separated (203.0.113.7,10.0.0.0/8); empty: any.
+    admin_allowed_ips: str = ""
+    admin_session_idle_minutes: int = 30  # shorter than a customer's: an operator's session moves money
+    admin_session_max_hours: int = 12
+    rate_limit_admin_login: str = "5/minute"  # failed operator log-ins per operator name and per address
+    low_stock: int = 10  # Needs attention: products with fewer unsold items than this
+    low_provider_balance: int = 0  # Needs attention: providers below this balance (panel currency; 0: off)
 
     @model_validator(mode="before")
     @classmethod

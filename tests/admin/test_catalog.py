@@ -72,6 +72,7 @@ async def test_the_catalog_and_providers_pages_render(
     assert catalog_page.status_code == 200 and "Test Followers" in catalog_page.text
     providers_page = await client.get("/admin/providers")
     assert providers_page.status_code == 200 and "Check balance of simulator" in providers_page.text
+    assert "Import services from" not in providers_page.text  # the simulator has no catalog to import
 
 
 def test_a_provider_below_the_low_balance_setting_needs_attention() -> None:
@@ -83,3 +84,30 @@ def test_a_provider_below_the_low_balance_setting_needs_attention() -> None:
     rates = {"jap": Decimal("1500"), "hero": Decimal("1")}
     assert catalog.low_balances(balances, rates, threshold=10000) == [("jap", Decimal("4500"))]
     assert catalog.low_balances(balances, rates, threshold=0) == []
+
+
+def test_a_bulk_markup_reprices_services_with_a_recorded_cost_never_below_it(
+    db: Database, smm_order: Callable[..., int]
+) -> None:
+    smm_order("ada")
+    [line] = db.read_sync(catalog.smm_services)
+    with pytest.raises(NotPermitted):
+        db.write_sync(catalog.apply_markup, actor=SUPPORT, service_ids=[line.id], markup=Decimal(10))
+    assert db.write_sync(catalog.apply_markup, actor=OWNER, service_ids=[line.id], markup=Decimal(10)) == 0
+    db.write_sync(_set_cost, cost="0.2")
+    db.write_sync(lambda c: c.execute("UPDATE providers SET exchange_rate = '1000' WHERE name = 'simulator'"))
+    assert db.write_sync(catalog.apply_markup, actor=OWNER, service_ids=[line.id], markup=Decimal(25)) == 1
+    [repriced] = db.read_sync(catalog.smm_services)
+    assert (repriced.rate_cents, repriced.margin_percent) == (25000, Decimal("20.0"))
+    audit = db.read_sync(entries, flt=AuditFilter(action="catalog.smm.markup"))[0]
+    assert audit.before == f'{{"{line.id}": 50000}}'
+
+
+async def test_the_catalog_page_lists_otp_services_with_their_providers(
+    client: httpx.AsyncClient, db: Database, waiting_otp_order: Callable[..., int]
+) -> None:
+    waiting_otp_order("ada")
+    make_operator(db, "olu")
+    await enrol_and_log_in(client, "olu")
+    page = await client.get("/admin/catalog")
+    assert "#1 Chat (c)" in page.text and "none (not sold)" in page.text

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import httpx
 import pytest
 
 from flashpanel.admin import operators, totp
-from flashpanel.admin.audit import AuditFilter, entries
+from flashpanel.admin.audit import Actor, AuditFilter, entries
+from flashpanel.admin.roles import NotPermitted
 from flashpanel.api.ratelimit import FailureCounter, RateLimits
 from flashpanel.config import Settings
 from flashpanel.crypto import SecretBox, open_secret_box
 from flashpanel.db.runner import Database
 from flashpanel.errors import NotFound, RateLimited, RuleViolation
-from tests.admin.support import OPERATOR_PASSWORD, TEST_ACTOR, make_operator, next_code
+from tests.admin.support import OPERATOR_PASSWORD, TEST_ACTOR, enrol_and_log_in, form_fields, make_operator, next_code
 
 
 @pytest.fixture
@@ -165,3 +167,27 @@ def test_the_enrolment_qr_code_is_an_inline_svg_of_the_provisioning_uri() -> Non
     assert uri.startswith("otpauth://totp/flashpanel:olu%40panel.example?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
     svg = totp.qr_svg(uri)
     assert svg.startswith("<svg") and "<script" not in svg
+
+
+def test_only_owners_manage_operators(db: Database) -> None:
+    make_operator(db, "olu")
+    support = Actor(name="ngozi", role="support")
+    with pytest.raises(NotPermitted):
+        db.write_sync(operators.set_operator_active, actor=support, name="olu", active=False)
+    with pytest.raises(NotPermitted):
+        db.write_sync(operators.reset_two_factor, actor=support, name="olu")
+    with pytest.raises(NotPermitted):
+        db.write_sync(operators.create_operator, actor=support, name="eve", role="owner", password_hash="x")
+
+
+async def test_an_owner_disables_another_operator_from_the_operators_page(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    make_operator(db, "olu")
+    make_operator(db, "ngozi", role="support")
+    await enrol_and_log_in(client, "olu")
+    page = await client.get("/admin/operators")
+    assert "Disable ngozi" in page.text and "Disable olu" not in page.text
+    fields = form_fields(page.text, "/admin/operators/ngozi/disable")
+    assert (await client.post("/admin/operators/ngozi/disable", data=fields)).status_code == 303
+    assert db.read_sync(operators.operator_by_name, name="ngozi").active is False

@@ -172,3 +172,22 @@ async def test_the_dashboard_and_lists_render_for_every_line(
     assert (await client.get("/admin/orders/smm?since=yesterday")).status_code == 400
     assert (await client.get("/admin/orders/books")).status_code == 404
     assert "ada" in (await client.get("/admin/customers?q=ad")).text
+
+
+async def test_an_operator_session_idle_for_thirty_minutes_ends(client: httpx.AsyncClient, db: Database) -> None:
+    make_operator(db, "olu")
+    await enrol_and_log_in(client, "olu")
+    db.write_sync(
+        lambda c: c.execute("UPDATE web_sessions SET last_seen_at = last_seen_at - 1801 WHERE realm = 'operator'")
+    )
+    assert (await client.get("/admin")).headers["location"] == "/admin/login"
+
+
+async def test_operator_log_ins_are_limited_with_retry_after(client: httpx.AsyncClient, db: Database) -> None:
+    make_operator(db, "olu")
+    wrong = {"name": "olu", "password": "not the right passphrase", "code": ""}
+    for _ in range(5):
+        assert (await post(client, "/admin/login", wrong, page="/admin/login")).status_code == 400
+    limited = await post(client, "/admin/login", {**wrong, "password": OPERATOR_PASSWORD}, page="/admin/login")
+    assert limited.status_code == 429 and int(limited.headers["retry-after"]) > 0
+    assert "Too many attempts" in limited.text

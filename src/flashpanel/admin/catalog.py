@@ -13,9 +13,10 @@ from flashpanel.admin.actions import audited
 from flashpanel.admin.audit import Actor, record, refuse_a_seen_form
 from flashpanel.admin.orders import BULK_LIMIT
 from flashpanel.admin.roles import Permission, require
-from flashpanel.db.runner import Conn
+from flashpanel.db.runner import Conn, Row
 from flashpanel.errors import RuleViolation
 from flashpanel.providers import service as providers
+from flashpanel.providers.catalog_sync import sell_rate_cents
 from flashpanel.smm import catalog as smm_catalog
 from flashpanel.state import AppState
 from flashpanel.wallet.money import to_cents
@@ -130,6 +131,49 @@ def set_provider_active(
         request_id=request_id,
     )
     return info
+
+
+@audited("catalog.smm.markup", "smm_service")
+def apply_markup(
+    conn: Conn, *, actor: Actor, service_ids: list[int], markup: Decimal, request_id: str | None = None
+) -> int:
+    """Reprice up to 100 SMM services at upstream cost (panel currency) plus ``markup`` percent, never
+    below cost (``providers.catalog_sync.sell_rate_cents``). Services without a recorded cost are left
+    as they are. Returns how many were repriced; existing orders keep what they were charged."""
+    require(actor.role, Permission.CATALOG)
+    refuse_a_seen_form(conn, request_id=request_id)
+    if not service_ids or len(service_ids) > BULK_LIMIT:
+        raise RuleViolation(f"Select between 1 and {BULK_LIMIT} services")
+    rates = {p.id: p.exchange_rate for p in providers.list_providers(conn)}
+    changed: dict[int, tuple[int, int]] = {}
+    for service_id in service_ids:
+        row = smm_catalog.get_service(conn, service_id=service_id)
+        if row["cost_rate"] is None or row["provider_id"] is None:
+            continue
+        new_rate = sell_rate_cents(Decimal(row["cost_rate"]), rates[int(row["provider_id"])], markup)
+        smm_catalog.update_service(conn, service_id=service_id, changes={"rate": Decimal(new_rate) / 100})
+        changed[service_id] = (int(row["rate_cents"]), new_rate)
+    record(
+        conn,
+        actor=actor,
+        action="catalog.smm.markup",
+        object_kind="smm_service",
+        object_id=",".join(str(i) for i in service_ids)[:64],
+        before={str(k): v[0] for k, v in changed.items()},
+        after={"markup": str(markup), **{str(k): v[1] for k, v in changed.items()}},
+        request_id=request_id,
+    )
+    return len(changed)
+
+
+def otp_services(conn: Conn) -> list[Row]:
+    """OTP services with their country, price and each mapped provider (name, priority)."""
+    return conn.all(
+        "SELECT s.id, c.name AS country, s.name, s.code, s.price_cents, s.active, p.name AS provider, m.priority "
+        "FROM otp_services s JOIN otp_countries c ON c.id = s.country_id "
+        "LEFT JOIN otp_service_providers m ON m.otp_service_id = s.id LEFT JOIN providers p ON p.id = m.provider_id "
+        "ORDER BY c.name, s.name, m.priority"
+    )
 
 
 @dataclass(frozen=True, slots=True)

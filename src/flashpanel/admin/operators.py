@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flashpanel.admin import totp
-from flashpanel.admin.audit import Actor, record
-from flashpanel.admin.roles import check_role
+from flashpanel.admin.actions import audited
+from flashpanel.admin.audit import Actor, record, refuse_a_seen_form
+from flashpanel.admin.roles import Permission, check_role, require
 from flashpanel.api.ratelimit import FailureCounter
 from flashpanel.crypto import SecretBox
 from flashpanel.customers.names import normalise_username
@@ -57,6 +58,7 @@ def _operator(r: Row) -> Operator:
 # -- units of work -------------------------------------------------------------------------------
 def create_operator(conn: Conn, *, actor: Actor, name: str, role: str, password_hash: str) -> int:
     """A new operator (audited as ``operator.create``); enrolment of the authenticator happens at first log-in."""
+    require(actor.role, Permission.OPERATORS)
     name = normalise_username(name)
     check_role(role)
     if conn.one("SELECT 1 FROM operators WHERE name = ?", (name,)) is not None:
@@ -92,8 +94,11 @@ def list_operators(conn: Conn) -> list[Operator]:
     return [_operator(r) for r in conn.all(f"SELECT {_COLUMNS} FROM operators ORDER BY id")]
 
 
-def set_operator_active(conn: Conn, *, actor: Actor, name: str, active: bool) -> None:
+@audited("operator.set_active", "operator")
+def set_operator_active(conn: Conn, *, actor: Actor, name: str, active: bool, request_id: str | None = None) -> None:
     """Disable (every session ends at once) or re-enable an operator."""
+    require(actor.role, Permission.OPERATORS)
+    refuse_a_seen_form(conn, request_id=request_id)
     operator = operator_by_name(conn, name=name)
     conn.execute("UPDATE operators SET active = ? WHERE id = ?", (active, operator.id))
     if not active:
@@ -106,11 +111,15 @@ def set_operator_active(conn: Conn, *, actor: Actor, name: str, active: bool) ->
         object_id=operator.name,
         before={"active": operator.active},
         after={"active": active},
+        request_id=request_id,
     )
 
 
-def reset_two_factor(conn: Conn, *, actor: Actor, name: str) -> None:
+@audited("operator.reset_2fa", "operator")
+def reset_two_factor(conn: Conn, *, actor: Actor, name: str, request_id: str | None = None) -> None:
     """Forget the operator's authenticator (a lost phone): the next log-in enrols a new one. Sessions end."""
+    require(actor.role, Permission.OPERATORS)
+    refuse_a_seen_form(conn, request_id=request_id)
     operator = operator_by_name(conn, name=name)
     conn.execute(
         "UPDATE operators SET totp_secret_encrypted = NULL, totp_confirmed_at = NULL WHERE id = ?", (operator.id,)
@@ -124,6 +133,7 @@ def reset_two_factor(conn: Conn, *, actor: Actor, name: str) -> None:
         object_id=operator.name,
         before={"enrolled": operator.enrolled},
         after={"enrolled": False},
+        request_id=request_id,
     )
 
 

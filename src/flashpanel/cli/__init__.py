@@ -20,8 +20,8 @@ app.add_typer(otp.app, name="otp")
 app.add_typer(accounts.app, name="accounts")
 app.add_typer(providers.app, name="providers")
 app.add_typer(dev.app, name="dev")
-app.add_typer(admins.app, name="admins")
 app.add_typer(payments.app, name="payments")
+app.add_typer(admins.app, name="admins")
 server.register(app)
 
 

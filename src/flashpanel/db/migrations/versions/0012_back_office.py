@@ -1,7 +1,7 @@
 """operator back office: operators, the append-only audit log, recorded costs of OTP orders and account products
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 
 - operators: the people who run the panel (never customers), with an Argon2 password and a TOTP secret.
 - audit_log: every operator action, done or refused. On PostgreSQL a trigger refuses UPDATE and DELETE.
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0010"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
