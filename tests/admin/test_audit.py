@@ -61,3 +61,19 @@ def test_postgresql_refuses_to_update_or_delete_an_audit_row(db: Database, state
         db.write_sync(lambda conn: conn.execute(statement))
     [row] = db.read_sync(audit.entries, flt=AuditFilter())
     assert row.note == "kept"
+
+
+def test_no_code_path_updates_or_deletes_an_audit_row() -> None:
+    import re
+    from pathlib import Path
+
+    import flashpanel
+
+    pattern = re.compile(r"(UPDATE\s+audit_log|DELETE\s+FROM\s+audit_log)", re.IGNORECASE)
+    root = Path(flashpanel.__file__).parent
+    offenders = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if "migrations" not in path.parts and pattern.search(path.read_text())
+    ]
+    assert offenders == []

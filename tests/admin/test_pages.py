@@ -191,3 +191,26 @@ async def test_operator_log_ins_are_limited_with_retry_after(client: httpx.Async
     limited = await post(client, "/admin/login", {**wrong, "password": OPERATOR_PASSWORD}, page="/admin/login")
     assert limited.status_code == 429 and int(limited.headers["retry-after"]) > 0
     assert "Too many attempts" in limited.text
+
+
+async def test_a_bulk_cancel_states_the_refund_first_then_refunds_each_order_once(
+    client: httpx.AsyncClient, db: Database, smm_order: Callable[..., int]
+) -> None:
+    first, second = smm_order("ada"), smm_order("ada")
+    make_operator(db, "ngozi", role="support")
+    await enrol_and_log_in(client, "ngozi")
+    listing = await client.get("/admin/orders/smm")
+    token = form_fields(listing.text, "/admin/order-actions/smm/bulk-cancel")["_csrf_token"]
+    selection = {"_csrf_token": token, "order_ids": [str(first), str(second)]}
+    confirm = await client.post("/admin/order-actions/smm/bulk-cancel", data=selection)
+    assert confirm.status_code == 200 and "Cancel and refund ₦1,000.00" in confirm.text
+    assert balance_cents(db, "ada") == 0  # nothing moved yet
+    fields = form_fields(confirm.text, "/admin/order-actions/smm/bulk-cancel")
+    done = await client.post(
+        "/admin/order-actions/smm/bulk-cancel", data={**fields, "order_ids": [str(first), str(second)]}
+    )
+    assert done.status_code == 303 and balance_cents(db, "ada") == 100000
+    again = await client.post(
+        "/admin/order-actions/smm/bulk-cancel", data={**fields, "order_ids": [str(first), str(second)]}
+    )
+    assert again.status_code == 303 and balance_cents(db, "ada") == 100000  # finished orders are left alone
