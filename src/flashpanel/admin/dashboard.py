@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Final
 
 from flashpanel.db.runner import Conn
-from flashpanel.wallet.money import to_cents
+from flashpanel.wallet.money import format_cents, to_cents
 
 DAY = 86400.0
 LINES: Final = ("smm", "otp", "accounts")
@@ -161,6 +161,14 @@ def needs_attention(conn: Conn, *, at: float, low_stock: int, limit: int = 50) -
         items.append(
             Attention("low stock", "accounts", int(r["id"]), f"{r['name']}: {int(r['unsold'])} items left", None)
         )
+    for r in conn.all(
+        "SELECT id, reference, status, amount_cents, note, created_at FROM topups "
+        "WHERE status IN ('awaiting_approval', 'mismatch') ORDER BY created_at LIMIT ?",
+        (limit,),
+    ):
+        kind = "transfer to approve" if r["status"] == "awaiting_approval" else "payment mismatch"
+        text = f"{r['reference']}: {format_cents(int(r['amount_cents']))}" + (f" ({r['note']})" if r["note"] else "")
+        items.append(Attention(kind, "payments", int(r["id"]), text, float(r["created_at"])))
     return items
 
 

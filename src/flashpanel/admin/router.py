@@ -17,7 +17,7 @@ from litestar.middleware.csrf import CSRFMiddleware
 from litestar.response import Redirect
 
 from flashpanel.admin.access import OperatorLoginRequired, admin_of, allowed_addresses_only, render, require_operator
-from flashpanel.admin.pages import audit, catalog, customers, dashboard, login, operators, orders, stock
+from flashpanel.admin.pages import audit, catalog, customers, dashboard, login, operators, orders, payments, stock
 from flashpanel.errors import FlashpanelError
 from flashpanel.web.router import csrf_config
 from flashpanel.web.security import as_response_headers, page_headers
@@ -65,6 +65,7 @@ def admin_router(site: WebSite) -> Router:
             *stock.routes,
             *catalog.routes,
             *operators.routes,
+            *payments.routes,
         ],
         middleware=[DefineMiddleware(CSRFMiddleware, config=csrf_config(site))],
         dependencies={"me": Provide(require_operator)},
