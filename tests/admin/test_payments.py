@@ -219,8 +219,9 @@ async def test_topups_are_listed_by_status_gateway_and_customer(
     transfer = _transfer(db, settings, make_customer, name="ada")
     online = await _online(db, settings, gateways, make_customer, name="bayo", gateway="paystack", amount="1000")
 
-    def refs(**flt: str) -> list[str]:
-        lines = db.read_sync(payments.list_topups, flt=payments.TopupFilter(**flt))
+    def refs(status: str | None = None, gateway: str | None = None, customer: str | None = None) -> list[str]:
+        flt = payments.TopupFilter(status=status, gateway=gateway, customer=customer)
+        lines = db.read_sync(payments.list_topups, flt=flt)
         return [line.topup.reference for line in lines]
 
     assert refs() == [online.reference, transfer.reference]
