@@ -91,3 +91,28 @@ def test_serve_on_a_busy_port_fails_in_one_line_before_any_background_loop_runs(
     assert code != 0
     assert output.strip().splitlines() == [f"error: cannot listen on 127.0.0.1:{port}: Address already in use"]
     assert db.read_sync(lambda c: c.scalar("SELECT status FROM otp_orders WHERE id = 1")) == "waiting"
+
+
+def _client_of_logged_healthz(settings: Settings, tmp_path: Path, *flags: str) -> str:
+    port = free_port()
+    log = tmp_path / "serve.log"
+    process = spawn(settings, tmp_path, log, "serve", "--no-worker", "--port", str(port), *flags)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until(process, log, lambda: httpx.get(f"{base}/healthz").status_code == 200, what="no start")
+        forwarded = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+        assert httpx.get(f"{base}/healthz?from=proxy", headers=forwarded).status_code == 200
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+    (line,) = [line for line in log.read_text().splitlines() if '"GET /healthz"' in line][-1:]
+    return line.split()[1].rsplit(":", 1)[0]
+
+
+def test_forwarded_headers_count_only_with_proxy_headers_and_from_a_trusted_address(
+    settings: Settings, tmp_path: Path
+) -> None:
+    assert _client_of_logged_healthz(settings, tmp_path) == "127.0.0.1"
+    assert _client_of_logged_healthz(settings, tmp_path, "--proxy-headers") == "203.0.113.9"
+    untrusted = ("--proxy-headers", "--forwarded-allow-ips", "192.0.2.1")
+    assert _client_of_logged_healthz(settings, tmp_path, *untrusted) == "127.0.0.1"
