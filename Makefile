@@ -23,6 +23,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
+	$(BIN)/mypy --strict bench/*.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

@@ -134,9 +134,9 @@ def log_config() -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace, sock: socket.socket) -> None:
+    from granian._granian import SocketHolder
     from granian.constants import Interfaces
     from granian.log import LogLevels
-    from granian._granian import SocketHolder
     from granian.server.mp import MPServer
 
     if args.no_access_log:
