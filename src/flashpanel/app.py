@@ -13,6 +13,7 @@ from flashpanel import __version__
 from flashpanel.api.access_log import AccessLog, BufferedLines
 from flashpanel.api.errors import EXCEPTION_HANDLERS
 from flashpanel.api.ratelimit import RateLimits
+from flashpanel.api.request_metrics import RequestStats, api_paths_of
 from flashpanel.api.v1 import accounts as accounts_v1
 from flashpanel.api.v1 import otp as otp_v1
 from flashpanel.api.v1 import smm as smm_v1
@@ -69,12 +70,13 @@ async def stop(app: Litestar) -> None:
 def create_served_app() -> Any:
     """What ``flashpanel serve`` runs (the server's factory, in each API process): the app behind
     flashpanel's own access log, batched to stdout, unless ``FLASHPANEL_ACCESS_LOG`` is false
-    (``serve --no-access-log``); and with ``serve --proxy-headers``, behind uvicorn's proxy-headers
-    middleware, which trusts ``X-Forwarded-For``/``-Proto`` from the listed addresses only."""
+    (``serve --no-access-log``), and its request metrics; and with ``serve --proxy-headers``, behind
+    uvicorn's proxy-headers middleware, which trusts ``X-Forwarded-For``/``-Proto`` from the listed addresses only."""
     settings = get_settings()
-    served: Any = create_app(settings)
-    if settings.access_log:
-        served = AccessLog(served, BufferedLines(sys.stdout))
+    app = create_app(settings)
+    lines = BufferedLines(sys.stdout) if settings.access_log else None
+    stats = RequestStats(api_paths_of(app))  # the request metrics (api/request_metrics.py)
+    served: Any = AccessLog(app, lines, stats=stats, write_lines=settings.access_log)
     trusted = os.environ.get(FORWARDED_ALLOW_IPS_ENV)
     if trusted is not None:
         from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware

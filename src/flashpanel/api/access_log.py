@@ -22,6 +22,8 @@ from time import perf_counter
 from typing import Any, TextIO
 from urllib.parse import quote
 
+from flashpanel.api.request_metrics import RequestStats
+
 ACCESS = logging.getLogger("flashpanel.access")
 _RESET_TOKEN = re.compile(r"^/reset/[^/]+")
 
@@ -70,18 +72,28 @@ class BufferedLines:
 
 
 class AccessLog:
-    """ASGI middleware writing the access line once the response is sent."""
+    """ASGI middleware noting each request once the response is sent: its access line (unless
+    ``write_lines`` is off) and its count and time in ``stats`` (the request metrics), if given."""
 
-    __slots__ = ("app", "lines")
+    __slots__ = ("app", "lines", "stats", "write_lines")
 
-    def __init__(self, app: Any, lines: BufferedLines | None = None) -> None:
+    def __init__(
+        self,
+        app: Any,
+        lines: BufferedLines | None = None,
+        *,
+        stats: RequestStats | None = None,
+        write_lines: bool = True,
+    ) -> None:
         self.app = app
         self.lines = lines  # None: each line is a record of the ``flashpanel.access`` logger
+        self.stats = stats
+        self.write_lines = write_lines
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
-            if scope["type"] == "lifespan" and self.lines is not None:
-                await self.app(scope, receive, _flushing_on_shutdown(send, self.lines))
+            if scope["type"] == "lifespan" and (self.lines is not None or self.stats is not None):
+                await self.app(scope, receive, _flushing_on_shutdown(send, self.lines, self.stats))
                 return
             await self.app(scope, receive, send)
             return
@@ -100,21 +112,27 @@ class AccessLog:
             status = status or 500  # what the server answers when the application fails before responding
             raise
         finally:
-            client = scope.get("client")
-            where = f"{client[0]}:{client[1]}" if client else "-"
-            # "-": the client left before any response
-            took = (perf_counter() - started) * 1000
-            line = f'{where} - "{scope["method"]} {request_path(scope)}" {status or "-"} {took:.1f}ms'
-            if self.lines is None:
-                ACCESS.info("%s", line)
-            else:
-                self.lines.write(line)
+            took = perf_counter() - started
+            if self.stats is not None:
+                self.stats.record(scope["path"], status, took)
+            if self.write_lines:
+                client = scope.get("client")
+                where = f"{client[0]}:{client[1]}" if client else "-"
+                # "-": the client left before any response
+                line = f'{where} - "{scope["method"]} {request_path(scope)}" {status or "-"} {took * 1000:.1f}ms'
+                if self.lines is None:
+                    ACCESS.info("%s", line)
+                else:
+                    self.lines.write(line)
 
 
-def _flushing_on_shutdown(send: Any, lines: BufferedLines) -> Any:
+def _flushing_on_shutdown(send: Any, lines: BufferedLines | None, stats: RequestStats | None) -> Any:
     async def send_and_flush(message: Message) -> None:
         if message["type"] in ("lifespan.shutdown.complete", "lifespan.shutdown.failed"):
-            lines.flush()
+            if lines is not None:
+                lines.flush()
+            if stats is not None:
+                stats.flush()
         await send(message)
 
     return send_and_flush
