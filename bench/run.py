@@ -62,7 +62,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1)")
     parser.add_argument("--workers", type=int, default=1, help="API processes (default 1)")
     parser.add_argument("--large", type=int, help="orders of the large history customer (default 1M, smoke 20k)")
-    parser.add_argument("--only", help="run only scenarios whose name contains this text")
+    parser.add_argument("--only", help="run only scenarios whose name contains this text (several: comma-separated)")
     parser.add_argument(
         "--rate-limit", default=RAISED_LIMIT, help=f"every FLASHPANEL_RATE_LIMIT_* for the run (default {RAISED_LIMIT})"
     )
@@ -140,7 +140,8 @@ def prepare_scenarios(
     routes = app_routes(env)
     scenarios = build_scenarios(seeded, plan.seed.history_sizes)
     if args.only:
-        scenarios = [s for s in scenarios if args.only.lower() in s.name.lower()]
+        wanted = [text.strip().lower() for text in args.only.split(",")]
+        scenarios = [s for s in scenarios if any(text in s.name.lower() for text in wanted)]
     for index, scenario in enumerate(scenarios):
         if scenario.route not in routes:
             scenario.skipped = f"route {scenario.route[0]} {scenario.route[1]} not in the app yet"
