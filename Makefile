@@ -20,10 +20,11 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python tests/run_all.py
 
+# mypy --strict (pyproject's [tool.mypy]) on every tree of Python in the repository, tests and bench included.
+LINT_PATHS := src tests bench
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/mypy
-	$(BIN)/mypy --strict bench/*.py
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/mypy $(LINT_PATHS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

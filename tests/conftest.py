@@ -24,6 +24,7 @@ from flashpanel.customers import service as customers
 from flashpanel.db.migrate import upgrade
 from flashpanel.db.runner import Database, open_database
 from flashpanel.db.tables import metadata
+from tests.helpers import asgi_transport
 
 POSTGRES_URL = os.environ.get("FLASHPANEL_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("FLASHPANEL_TEST_REDIS_URL")
@@ -123,7 +124,7 @@ async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
     included), so tests can drive the app's background loops directly."""
     if REDIS_URL:
         redis.Redis.from_url(REDIS_URL).flushdb()
-    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    transport = asgi_transport(app, client=("127.0.0.1", 50000))
     start(app, app_settings(app), run_worker=False)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as test_client:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+import httpx
 from litestar import Litestar
 
 from flashpanel.state import AppState
@@ -12,6 +14,17 @@ from flashpanel.state import AppState
 def state_of(app: Litestar) -> AppState:
     state: AppState = app.state.fp
     return state
+
+
+def asgi_transport(
+    app: Callable[..., Awaitable[None]], *, client: tuple[str, int] = ("127.0.0.1", 123)
+) -> httpx.ASGITransport:
+    """An httpx transport that serves ``app`` (the Litestar app, or it wrapped in middleware) in-process.
+
+    httpx spells an ASGI app's arguments as plain mappings, Litestar as TypedDict scopes and events: the
+    same protocol, but Litestar's signature is not assignable to httpx's under ``mypy --strict``. Taking
+    the app as any callable returning an awaitable bridges the two without a cast or an ignore."""
+    return httpx.ASGITransport(app=app, client=client)
 
 
 def assert_error(response: Any, status: int, contains: str | None = None) -> None:

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import uuid
+from collections.abc import Callable
 
 ADMIN_URL = os.environ.get("FLASHPANEL_TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("FLASHPANEL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -59,7 +60,7 @@ def services_problem() -> str | None:
     return None
 
 
-def with_scratch_database(run: callable[[str], int]) -> int:  # type: ignore[valid-type]
+def with_scratch_database(run: Callable[[str], int]) -> int:
     import psycopg
 
     name = f"flashpanel_test_{uuid.uuid4().hex[:12]}"

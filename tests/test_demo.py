@@ -10,6 +10,7 @@ import pytest
 
 from flashpanel import demo
 from flashpanel.accounts import catalog as accounts_catalog
+from flashpanel.accounts import demo as accounts_demo
 from flashpanel.accounts import service as accounts_service
 from flashpanel.config import Settings
 from flashpanel.crypto import open_secret_box
@@ -17,6 +18,8 @@ from flashpanel.customers import service as customers
 from flashpanel.customers.keys import key_digest
 from flashpanel.db.runner import Conn, Database
 from flashpanel.otp import catalog as otp_catalog
+from flashpanel.otp import demo as otp_demo
+from flashpanel.smm import demo as smm_demo
 from flashpanel.smm import service as smm_service
 from tests.helpers import run_cli
 
@@ -39,12 +42,12 @@ async def test_the_demo_catalog_sells_only_while_simulators_are_on(
     assert (await client.get("/api/v1/smm/services", params={"key": key})).json()["data"] == []
     us = db.read_sync(lambda c: c.scalar("SELECT id FROM otp_countries WHERE code = 'US'"))
     assert (await client.get("/api/v1/otp/services", params={"key": key, "country": us})).json()["data"] == []
-    assert len(db.read_sync(smm_service.active_services, simulators=True)) == len(demo.smm_demo.DEMO_SERVICES)
+    assert len(db.read_sync(smm_service.active_services, simulators=True)) == len(smm_demo.DEMO_SERVICES)
     offers = db.read_sync(otp_catalog.services_of_country, country_id=us, simulators=True)
-    assert len(offers) == len(demo.otp_demo.DEMO_SERVICES)
+    assert len(offers) == len(otp_demo.DEMO_SERVICES)
     # Accounts are the operator's own stock, with no provider: sold whatever the setting.
     categories = (await client.get("/api/v1/accounts/categories", params={"key": key})).json()["data"]
-    assert len(categories) == len(demo.accounts_demo.CATALOG)
+    assert len(categories) == len(accounts_demo.CATALOG)
 
 
 @pytest.mark.usefixtures("cli_env")

@@ -7,7 +7,9 @@ import signal
 import subprocess
 from collections import Counter
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -47,7 +49,7 @@ def test_35_buyers_of_one_item_over_two_processes_get_exactly_the_25_in_stock(
             wait_until(
                 process,
                 log,
-                lambda port=port: httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200,
+                partial(_answers_healthz, port),
                 what="server did not start",
             )
         answers = asyncio.run(_buy_all(ports, keys, shop.product_id))
@@ -73,10 +75,14 @@ def test_35_buyers_of_one_item_over_two_processes_get_exactly_the_25_in_stock(
     assert books == (STOCK, 0, (BUYERS - STOCK) * 1000)
 
 
-async def _buy_all(ports: list[int], keys: list[str], product_id: int) -> list[tuple[int, dict[str, object]]]:
+def _answers_healthz(port: int) -> bool:
+    return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
+
+
+async def _buy_all(ports: list[int], keys: list[str], product_id: int) -> list[tuple[int, dict[str, Any]]]:
     async with httpx.AsyncClient(timeout=30) as client:
 
-        async def buy(n: int, key: str) -> tuple[int, dict[str, object]]:
+        async def buy(n: int, key: str) -> tuple[int, dict[str, Any]]:
             response = await client.post(
                 f"http://127.0.0.1:{ports[n % 2]}/api/v1/accounts/purchase",
                 json={"key": key, "product": product_id, "quantity": 1},

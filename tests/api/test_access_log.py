@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -12,13 +13,14 @@ from litestar import Litestar
 from flashpanel.api.access_log import AccessLog, request_path
 from flashpanel.app import start, stop
 from tests.conftest import app_settings
+from tests.helpers import asgi_transport
 
 
 @pytest.fixture
 async def logged_client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
     """The app as `flashpanel serve` runs it: behind the access log."""
     start(app, app_settings(app), run_worker=False)
-    transport = httpx.ASGITransport(app=AccessLog(app), client=("127.0.0.1", 50000))
+    transport = asgi_transport(AccessLog(app), client=("127.0.0.1", 50000))
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client
@@ -31,7 +33,7 @@ async def test_no_spelling_of_a_key_reaches_any_log_line(
 ) -> None:
     key = make_customer(balance="10")
     caplog.set_level(logging.DEBUG)  # every logger, every level
-    requests = [
+    requests: list[tuple[str, str, dict[str, Any], int]] = [
         ("GET", f"/api/v1/balance?%6Bey={key}", {}, 200),
         ("GET", f"/api/v1/balance?k%65y={key}", {}, 200),
         ("GET", f"/api/v1/balance?key={key}&key=another", {}, 200),
@@ -46,7 +48,7 @@ async def test_no_spelling_of_a_key_reaches_any_log_line(
         ("GET", f"/api/v1/no-such-path?key={key}", {}, 404),
     ]
     for method, url, options, status in requests:
-        response = await logged_client.request(method, url, **options)  # type: ignore[arg-type]
+        response = await logged_client.request(method, url, **options)
         assert response.status_code == status, (url, response.text)
     server_side = [r for r in caplog.records if not r.name.startswith(("httpx", "httpcore"))]  # not the test client
     leaked = [r.getMessage() for r in server_side if key in r.getMessage() or key in (r.exc_text or "")]

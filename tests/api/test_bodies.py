@@ -13,7 +13,7 @@ from litestar import Litestar
 from flashpanel.app import create_app, start, stop
 from flashpanel.config import Settings
 from tests.conftest import REDIS_URL
-from tests.helpers import assert_error
+from tests.helpers import asgi_transport, assert_error
 
 NESTED = b'{"a":' + b"[" * 100_000 + b"]" * 100_000 + b"}"
 JSON = {"content-type": "application/json"}
@@ -84,7 +84,7 @@ class _client:
     def __init__(self, app: Litestar, settings: Settings) -> None:
         self.app, self.settings = app, settings
         self.http = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app, client=("127.0.0.1", 50000)),  # type: ignore[arg-type]
+            transport=asgi_transport(app, client=("127.0.0.1", 50000)),
             base_url="http://testserver",
         )
 

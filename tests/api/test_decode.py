@@ -6,7 +6,7 @@ import msgspec
 import pytest
 
 from flashpanel.accounts.schemas import OrderDetails
-from flashpanel.api.decode import decode, plan_of
+from flashpanel.api.decode import Value, decode, plan_of
 from flashpanel.api.schemas import HistoryPage, NoParameters
 from flashpanel.apiv2.schemas import Add, OrderIds
 from flashpanel.bounds import NO_ROW
@@ -34,20 +34,20 @@ def test_missing_parameters_are_reported_first_in_field_order() -> None:
 
 
 @pytest.mark.parametrize("value", [raw("1.5"), raw("1e309"), raw("true"), raw("[1]"), raw('{"a": 1}'), "--5", "1e3"])
-def test_anything_but_an_integer_is_refused_naming_the_parameter(value: object) -> None:
+def test_anything_but_an_integer_is_refused_naming_the_parameter(value: Value) -> None:
     with pytest.raises(BadRequest, match=r"Invalid parameter 'quantity': must be an integer$"):
-        decode({"service": "1", "link": "x", "quantity": value}, PlaceOrder)  # type: ignore[dict-item]
+        decode({"service": "1", "link": "x", "quantity": value}, PlaceOrder)
 
 
 @pytest.mark.parametrize("value", [str(2**63), raw(str(2**63)), raw("9" * 5000), "-" + "9" * 5000])
-def test_an_integer_past_64_bits_is_refused_with_its_bounds(value: object) -> None:
+def test_an_integer_past_64_bits_is_refused_with_its_bounds(value: Value) -> None:
     with pytest.raises(BadRequest, match=r"'quantity': must be an integer between -9223372036854775808 and 9223372"):
-        decode({"service": "1", "link": "x", "quantity": value}, PlaceOrder)  # type: ignore[dict-item]
+        decode({"service": "1", "link": "x", "quantity": value}, PlaceOrder)
 
 
 @pytest.mark.parametrize("value", [str(2**63), raw("9" * 5000), "0", "-4"])
-def test_an_id_outside_its_bounds_is_the_id_of_nothing(value: object) -> None:
-    assert decode({"order": value}, OrderDetails).order == NO_ROW  # type: ignore[dict-item]
+def test_an_id_outside_its_bounds_is_the_id_of_nothing(value: Value) -> None:
+    assert decode({"order": value}, OrderDetails).order == NO_ROW
 
 
 def test_a_malformed_id_is_refused_on_v1_and_the_id_of_nothing_on_v2() -> None:

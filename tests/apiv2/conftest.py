@@ -20,6 +20,7 @@ from flashpanel.providers.base import ProviderError, SmmProgress, SmmStatus, Smm
 from flashpanel.providers.sale import simulator_id
 from flashpanel.state import AppState
 from tests.conftest import REDIS_URL
+from tests.helpers import asgi_transport
 
 
 @pytest.fixture
@@ -57,7 +58,7 @@ async def v2(v2_app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
     """Real HTTP requests to the app (start-up and shutdown included), in the test's own event loop."""
     if REDIS_URL:
         redis.Redis.from_url(REDIS_URL).flushdb()
-    transport = httpx.ASGITransport(app=v2_app, client=("127.0.0.1", 50000))  # type: ignore[arg-type]
+    transport = asgi_transport(v2_app, client=("127.0.0.1", 50000))
     start(v2_app, v2_app.state.test_settings, run_worker=False)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:

@@ -153,6 +153,10 @@ async def test_changing_the_password_ends_every_other_session(db: Database) -> N
     assert _live_sessions(db, other.customer_id) == 1  # someone else's session is untouched
 
 
+def _set_last_seen(conn: Conn, *, at: float, digest: str) -> None:
+    conn.execute("UPDATE web_sessions SET last_seen_at = ? WHERE token_digest = ?", (at, digest))
+
+
 def test_sessions_end_when_idle_or_past_their_absolute_expiry(db: Database, make_customer: Callable[..., str]) -> None:
     make_customer("gina")
     customer_id = db.read_sync(service.customer_id_by_name, name="gina")
@@ -162,9 +166,7 @@ def test_sessions_end_when_idle_or_past_their_absolute_expiry(db: Database, make
     assert db.read_sync(find_session, policy=POLICY, token_digest=digest, at=started + 3599) is not None
     assert db.read_sync(find_session, policy=POLICY, token_digest=digest, at=started + 3601) is None  # idle
     for hour in range(1, 24):  # kept alive every hour, the session still ends a day after it started
-        db.write_sync(lambda c, at=started + hour * 3600: c.execute(
-            "UPDATE web_sessions SET last_seen_at = ? WHERE token_digest = ?", (at, digest)
-        ))
+        db.write_sync(_set_last_seen, at=started + hour * 3600, digest=digest)
     assert db.read_sync(find_session, policy=POLICY, token_digest=digest, at=started + 86399) is not None
     assert db.read_sync(find_session, policy=POLICY, token_digest=digest, at=started + 86401) is None
     other_realm = SessionPolicy(realm="operator", cookie_name="x", idle_seconds=3600, max_seconds=86400)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.usefixtures("cli_env")
 run = run_cli
 
 
-def _customer(db: Database, name: str) -> dict[str, object]:
+def _customer(db: Database, name: str) -> dict[str, Any]:
     row = db.read_sync(lambda c: c.one("SELECT * FROM customers WHERE name = ?", (name,)))
     assert row is not None
     return dict(row)
@@ -38,7 +39,7 @@ def test_topup_adds_one_ledger_entry_with_the_note(db: Database) -> None:
     run("users", "create", "bob")
     code, out, _ = run("users", "topup", "bob", "250", "--note", "bank transfer 42")
     assert code == 0 and "250.00" in out
-    customer_id = int(_customer(db, "bob")["id"])  # type: ignore[call-overload]
+    customer_id = int(_customer(db, "bob")["id"])
     rows = db.read_sync(
         lambda c: c.all("SELECT amount_cents, kind, note FROM ledger_entries WHERE customer_id = ?", (customer_id,))
     )
@@ -105,7 +106,7 @@ def test_adjust_typed_negative_debits_with_an_adjustment_entry(db: Database) -> 
     code, out, err = run("users", "adjust", "alice", "-100", "--note", "x")
     assert code == 0, err
     assert "400.00" in out
-    customer_id = int(_customer(db, "alice")["id"])  # type: ignore[call-overload]
+    customer_id = int(_customer(db, "alice")["id"])
     rows = db.read_sync(
         lambda c: c.all(
             "SELECT amount_cents, kind, note FROM ledger_entries WHERE customer_id = ? ORDER BY id", (customer_id,)

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
@@ -201,7 +202,7 @@ def ledger_rows(db: Database, order_id: int) -> list[tuple[str, int]]:
     return [(r["kind"], int(r["amount_cents"])) for r in rows]
 
 
-def order_row(db: Database, order_id: int) -> dict[str, object]:
+def order_row(db: Database, order_id: int) -> dict[str, Any]:
     row = db.read_sync(lambda c: c.one("SELECT * FROM otp_orders WHERE id = ?", (order_id,)))
     assert row is not None
     return dict(row)

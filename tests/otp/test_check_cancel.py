@@ -82,7 +82,7 @@ async def test_the_worker_polls_waiting_orders_and_stores_the_code(
     db.write_sync(lambda c: c.execute("UPDATE otp_orders SET next_check_at = ?", (time.time() - 1,)))
     assert await poll_sms(state) == 0  # polled, still waiting: pushed back
     row = order_row(db, order["order_id"])
-    assert row["checks"] == 1 and float(row["next_check_at"]) > time.time()  # type: ignore[arg-type]
+    assert row["checks"] == 1 and float(row["next_check_at"]) > time.time()
     assert await poll_sms(state) == 0  # not due again yet
     fake.sms["up-1"] = SmsState("received", "482913")
     db.write_sync(lambda c: c.execute("UPDATE otp_orders SET next_check_at = ?", (time.time() - 1,)))

@@ -44,7 +44,7 @@ async def test_purchase_debits_the_price_and_answers_in_the_spec_shape(
     assert balance(db, key) == 1465000
     row = order_row(db, data["order_id"])
     assert row["status"] == "waiting" and row["request_id"] == data["request_id"]
-    assert before + 1200 <= float(row["expires_at"]) <= time.time() + 1200  # type: ignore[arg-type]
+    assert before + 1200 <= float(row["expires_at"]) <= time.time() + 1200
     assert ledger_rows(db, data["order_id"]) == [("charge", -35000)]
 
 

@@ -16,6 +16,7 @@ from flashpanel.db.runner import Database, open_database
 from flashpanel.otp import orders
 from flashpanel.otp.states import IllegalTransition, Transitioned, transition
 from flashpanel.providers.base import Activation
+from flashpanel.providers.sale import simulator_id
 from flashpanel.providers.simulator_otp import SimulatedNumberProvider
 from flashpanel.wallet import ledger
 from tests.otp.conftest import Catalog, balance, buy, ledger_rows, order_row
@@ -28,8 +29,8 @@ def _waiting_order(db: Database, key: str, cat: Catalog, n: int) -> int:
     at = time.time()
     activation = Activation(f"race-{n}", f"+155501{n:02d}")
     db.write_sync(
-        orders.activate, order_id=opened.order_id, provider_id=None, activation=activation, expires_at=at + 60,
-        first_check=at + 3,
+        orders.activate, order_id=opened.order_id, provider_id=db.write_sync(simulator_id), activation=activation,
+        expires_at=at + 60, first_check=at + 3,
     )  # fmt: skip
     return opened.order_id
 
@@ -73,7 +74,7 @@ async def test_sms_cancel_and_expiry_racing_have_exactly_one_winner_and_refund_a
         else:
             assert rows == [("charge", -35000), ("refund", 35000)]
             refunded += 1
-    customer_id = int(order_row(db, order_ids[0])["customer_id"])  # type: ignore[call-overload]
+    customer_id = int(order_row(db, order_ids[0])["customer_id"])
     assert balance(db, key) == 1000000 - 35000 * (len(order_ids) - refunded)
     assert db.read_sync(ledger.ledger_sum_cents, customer_id=customer_id) == balance(db, key)
 

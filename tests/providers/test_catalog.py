@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -55,8 +56,8 @@ def test_the_key_is_encrypted_at_rest_and_never_listed(db: Database, settings: S
     [({"kind": "ftp"}, "kind"), ({"url": "panel.test"}, "url"), ({"api_key": " "}, "key"),
      ({"exchange_rate": Decimal(0)}, "exchange rate"), ({"name": ""}, "name")],
 )  # fmt: skip
-def test_bad_providers_are_refused(db: Database, settings: Settings, changes: dict[str, object], message: str) -> None:
-    fields: dict[str, object] = {"name": "x", "kind": "sms-activate", "url": "https://h.test/stubs/handler_api.php",
+def test_bad_providers_are_refused(db: Database, settings: Settings, changes: dict[str, Any], message: str) -> None:
+    fields: dict[str, Any] = {"name": "x", "kind": "sms-activate", "url": "https://h.test/stubs/handler_api.php",
                                  "api_key": "k", "exchange_rate": Decimal(1)}  # fmt: skip
     with pytest.raises(RuleViolation, match=message):
         db.write_sync(service.add_provider, secrets=open_secret_box(settings.secret_key_file), **(fields | changes))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import uvicorn
 
-from flashpanel.cli import dev
 from flashpanel.config import Settings
 from flashpanel.crypto import open_secret_box
 from flashpanel.db.runner import Database
@@ -92,7 +92,7 @@ def test_import_from_an_unreachable_upstream_fails_cleanly() -> None:
 
 def test_dev_fake_upstream_serves_the_chosen_protocol(monkeypatch: pytest.MonkeyPatch) -> None:
     served: dict[str, Any] = {}
-    monkeypatch.setattr(dev.uvicorn, "run", lambda app, **kwargs: served.update(app=app, **kwargs))
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: served.update(app=app, **kwargs))
     code, out, _ = run_cli("dev", "fake-upstream", "smm-v2", "--port", "9555")
     assert code == 0 and "http://127.0.0.1:9555/api/v2" in out and "providers add" in out
     assert isinstance(served["app"], FakeSmmPanel) and served["port"] == 9555

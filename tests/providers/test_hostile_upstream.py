@@ -20,6 +20,7 @@ from flashpanel.otp import catalog as otp_catalog
 from flashpanel.providers import catalog_sync, service
 from flashpanel.providers.fakes import FakeSmmPanel, FakeSmsActivate
 from flashpanel.providers.fakes.server import HOSTILE_MODES
+from flashpanel.providers.smm_v2 import SmmV2Provider
 from flashpanel.smm.worker import submit_pending, sync_statuses
 from tests.helpers import assert_error, state_of
 from tests.providers.test_through_the_domains import _ledger, _make_due, _order, _place
@@ -34,7 +35,9 @@ async def catalog(app: Litestar, client: httpx.AsyncClient, db: Database, panel:
     state = state_of(app)
     info = await db.write(service.add_provider, secrets=state.secrets, name="jap", kind="smm-v2", url=panel_url,
                           api_key=panel.api_key, exchange_rate=Decimal(1500))  # fmt: skip
-    listing = await service.adapter_for(db.read_sync(service.provider_row, name="jap"), state.secrets).services()
+    adapter = service.adapter_for(db.read_sync(service.provider_row, name="jap"), state.secrets)
+    assert isinstance(adapter, SmmV2Provider)
+    listing = await adapter.services()
     await db.write(catalog_sync.import_services, provider_id=info.id, exchange_rate=info.exchange_rate,
                    services=listing.services, markup_percent=Decimal(20), category="Instagram")  # fmt: skip
     return int(db.read_sync(lambda c: c.scalar("SELECT id FROM smm_services WHERE upstream_service = '1'")))

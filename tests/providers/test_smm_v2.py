@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -50,11 +51,11 @@ async def test_drip_feed_sends_runs_and_interval(smm: SmmV2Provider, panel: Fake
     ],
 )
 async def test_refusals_are_terminal_with_http_200_or_4xx(
-    smm: SmmV2Provider, panel: FakeSmmPanel, error_status: int, kwargs: dict[str, object], token: str, retryable: bool
+    smm: SmmV2Provider, panel: FakeSmmPanel, error_status: int, kwargs: dict[str, Any], token: str, retryable: bool
 ) -> None:
     panel.configure(error_status=error_status)
     with pytest.raises(ProviderError) as caught:
-        await smm.submit(**kwargs)  # type: ignore[arg-type]
+        await smm.submit(**kwargs)
     assert (caught.value.token, caught.value.retryable) == (token, retryable)
     assert not panel.orders
 
@@ -128,8 +129,8 @@ async def test_progress_follows_the_upstream_through_every_status(smm: SmmV2Prov
     got = await smm.fetch_progress([a, b, c, d, "424242"])
     assert got[a] == SmmProgress(status="pending", start_count=0, remains=10, cost=Decimal("0.00278"))
     assert got[b] == SmmProgress(status="in_progress", start_count=120, remains=4, cost=Decimal("0.00278"))
-    assert isinstance(got[c], SmmProgress) and (got[c].status, got[c].remains) == ("partial", 7)
-    assert isinstance(got[d], SmmProgress) and got[d].status == "cancelled"
+    assert isinstance(got_c := got[c], SmmProgress) and (got_c.status, got_c.remains) == ("partial", 7)
+    assert isinstance(got_d := got[d], SmmProgress) and got_d.status == "cancelled"
     missing = got["424242"]
     assert isinstance(missing, ProviderError) and missing.token == "BAD_ORDER" and not missing.retryable
     panel.complete(int(a))
@@ -150,7 +151,7 @@ async def test_statuses_in_any_spelling_and_numbers_as_numbers(smm: SmmV2Provide
     panel.set_status(int(c), "Fail")
     got = await smm.fetch_progress([a, b, c])
     assert [g.status for g in got.values() if isinstance(g, SmmProgress)] == ["cancelled", "in_progress", "cancelled"]
-    assert isinstance(got[b], SmmProgress) and got[b].remains == 3
+    assert isinstance(got_b := got[b], SmmProgress) and got_b.remains == 3
 
 
 async def test_more_than_100_ids_are_asked_in_batches_of_100(smm: SmmV2Provider, panel: FakeSmmPanel) -> None:

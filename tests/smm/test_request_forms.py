@@ -35,7 +35,7 @@ async def test_fields_in_the_query_string_with_a_bearer_key(
     client: httpx.AsyncClient, make_customer: Callable[..., str], add_service: Callable[..., int]
 ) -> None:
     key, service = make_customer(balance="1000"), add_service(rate="500")
-    params = {"service": service, "link": "https://example.com/a", "quantity": 1000}
+    params: dict[str, str | int] = {"service": service, "link": "https://example.com/a", "quantity": 1000}
     response = await client.post(ORDER, params=params, headers={"Authorization": f"Bearer {key}"})
     assert response.status_code == 200, response.text
 

@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 import httpx
 
+from flashpanel.db.runner import Database
 from tests.helpers import assert_error
 
 
@@ -24,10 +25,10 @@ async def test_balance_reflects_cents_exactly(client: httpx.AsyncClient, make_cu
 
 
 async def test_balance_of_a_disabled_customer_is_refused(
-    client: httpx.AsyncClient, make_customer: Callable[..., str], db: object
+    client: httpx.AsyncClient, make_customer: Callable[..., str], db: Database
 ) -> None:
     from flashpanel.customers import service
 
     key = make_customer("gone", balance="5")
-    db.write_sync(service.set_active, name="gone", active=False)  # type: ignore[attr-defined]
+    db.write_sync(service.set_active, name="gone", active=False)
     assert_error(await client.get("/api/v1/balance", params={"key": key}), 401, "Invalid API key")

@@ -14,6 +14,7 @@ from flashpanel.customers import service as customers
 from flashpanel.db.runner import Conn, Database, open_database
 from flashpanel.errors import InsufficientBalance
 from flashpanel.wallet import ledger
+from flashpanel.wallet.ledger import LedgerKind
 
 _PROPERTY_RUNS = itertools.count(1)
 
@@ -27,9 +28,10 @@ def _debit(conn: Conn, *, customer_id: int, cents: int) -> int:
     return ledger.move_money(conn, customer_id=customer_id, amount_cents=-cents, kind="charge")
 
 
+LEDGER_KINDS: list[LedgerKind] = ["topup", "charge", "refund", "adjustment"]
 operations = st.lists(
     st.tuples(
-        st.sampled_from(["topup", "charge", "refund", "adjustment"]),
+        st.sampled_from(LEDGER_KINDS),
         st.integers(min_value=1, max_value=10**9),
     ),
     max_size=30,
@@ -39,14 +41,14 @@ operations = st.lists(
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=operations)
 def test_any_sequence_of_movements_keeps_balance_equal_to_ledger_and_never_negative(
-    db: Database, ops: list[tuple[str, int]]
+    db: Database, ops: list[tuple[LedgerKind, int]]
 ) -> None:
     customer_id = _new_customer(db, f"prop-{next(_PROPERTY_RUNS)}")  # one customer per example
     expected = 0
     for kind, cents in ops:
         signed = -cents if kind in ("charge", "adjustment") else cents
         try:
-            db.write_sync(ledger.move_money, customer_id=customer_id, amount_cents=signed, kind=kind)  # type: ignore[arg-type]
+            db.write_sync(ledger.move_money, customer_id=customer_id, amount_cents=signed, kind=kind)
             expected += signed
         except InsufficientBalance:
             assert expected + signed < 0  # refused only when it would go negative

@@ -11,6 +11,7 @@ import httpx
 
 from flashpanel.app import create_app, start, stop
 from flashpanel.config import Settings
+from tests.helpers import asgi_transport
 
 PASSWORD = "correct horse battery"
 _KEY = re.compile(r'id="api-key" class="mono" type="text" value="([^"]+)"')
@@ -56,7 +57,7 @@ async def panel_client(
     app = create_app(settings.model_copy(update=changes), run_worker=False)
     start(app, settings.model_copy(update=changes), run_worker=False)
     try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url) as client:
+        async with httpx.AsyncClient(transport=asgi_transport(app), base_url=base_url) as client:
             yield client
     finally:
         await stop(app)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from types import ModuleType
 
 
 def shorten_grace_periods(grace: float) -> dict[str, float]:
@@ -25,10 +26,10 @@ def shorten_grace_periods(grace: float) -> dict[str, float]:
 
     changed: dict[str, float] = {}
 
-    def put(module: object, name: str, value: float) -> None:
+    def put(module: ModuleType, name: str, value: float) -> None:
         if hasattr(module, name):
             setattr(module, name, value)
-            changed[f"{module.__name__}.{name}"] = value  # type: ignore[attr-defined]
+            changed[f"{module.__name__}.{name}"] = value
 
     # SMM: a submission claim outlives the adapter's 20 s HTTP timeout before it counts as stale.
     put(fulfilment, "STALE_SUBMISSION_SECONDS", max(grace, 25.0))

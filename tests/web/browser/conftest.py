@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, ViewportSize, sync_playwright
 
 from flashpanel.config import Settings
 from flashpanel.db.runner import Database, open_database
@@ -37,8 +37,8 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
 ]
 REQUIRED = os.environ.get("FLASHPANEL_TEST_REQUIRE_SERVICES") == "1"
-PHONE = {"width": 360, "height": 740}
-DESKTOP = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 360, "height": 740}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 FUNDING_INSTRUCTIONS = "Transfer to Example Bank, account 0000000000, and mention your username."
 
 
@@ -143,8 +143,8 @@ def new_context(browser: Browser, panel: LivePanel) -> Iterator[Callable[..., Br
     contexts: list[BrowserContext] = []
     violations: list[str] = []
 
-    def open_context(viewport: dict[str, int] = DESKTOP) -> BrowserContext:
-        context = browser.new_context(viewport=viewport, base_url=panel.base_url)  # type: ignore[arg-type]
+    def open_context(viewport: ViewportSize = DESKTOP) -> BrowserContext:
+        context = browser.new_context(viewport=viewport, base_url=panel.base_url)
         context.set_default_timeout(15_000)
         context.on(
             "console",

@@ -75,7 +75,7 @@ def main() -> None:
             with sync_playwright() as driver:
                 browser = driver.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
                 for device, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
-                    page = browser.new_context(viewport=viewport, base_url=base).new_page()  # type: ignore[arg-type]
+                    page = browser.new_context(viewport=viewport, base_url=base).new_page()
                     for path, name in (("/", "welcome"), ("/signup", "signup"), ("/login", "login")):
                         page.goto(path)
                         _shoot(page, out, f"{device}-{name}")
