@@ -48,6 +48,7 @@ RAISED_LIMIT = "1000000/minute"
 PURCHASES_PER_SECOND_BOUND = 15_000
 FLASHPANEL = "flashpanel"
 FLASHPANEL_REDIS = "flashpanel + Redis"
+BASELINE = "baseline build"
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -67,6 +68,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--rate-limit", default=RAISED_LIMIT, help=f"every FLASHPANEL_RATE_LIMIT_* for the run (default {RAISED_LIMIT})"
     )
     parser.add_argument("--no-redis", action="store_true", help="--postgres without the flashpanel + Redis server")
+    parser.add_argument(
+        "--baseline",
+        metavar="FLASHPANEL",
+        help="also measure another build's `flashpanel serve` (the path of its executable, e.g. a worktree of main "
+        "with its own venv) on the same database, for before/after ratios from one run",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (database, server logs)")
     parser.add_argument(
         "--profile",
@@ -119,10 +126,14 @@ def flashpanel_env(tmp: Path, url: str, rate_limit: str) -> dict[str, str]:
     return env
 
 
-def flashpanel_server(name: str, env: dict[str, str], tmp: Path, workers: int) -> Server:
+def flashpanel_server(
+    name: str, env: dict[str, str], tmp: Path, workers: int, executable: Path = VENV_BIN / "flashpanel"
+) -> Server:
     port = free_port()
-    cmd = [str(VENV_BIN / "flashpanel"), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
-    return Server(name, cmd, env, tmp, port, "/healthz", supervised=True)
+    cmd = [str(executable), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    # granian always supervises its API process(es); a baseline build on uvicorn does so only with several
+    supervised = executable == VENV_BIN / "flashpanel" or workers > 1
+    return Server(name, cmd, env, tmp, port, "/healthz", supervised=supervised)
 
 
 def uvicorn_server(name: str, app: str, env: dict[str, str], tmp: Path, workers: int) -> Server:
@@ -259,6 +270,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.postgres and not args.no_redis:
             redis_env = {**env, "FLASHPANEL_REDIS_URL": REDIS_URL}
             sides[FLASHPANEL_REDIS] = flashpanel_server(FLASHPANEL_REDIS, redis_env, tmp, args.workers)
+        if args.baseline:
+            sides[BASELINE] = flashpanel_server(BASELINE, env, tmp, args.workers, Path(args.baseline))
         servers = list(sides.values())
         for server in servers:
             server.start()
