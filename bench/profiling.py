@@ -10,13 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from servers import Server
-from tools import RESULTS, BenchError, log
+from tools import RESULTS, VENV_BIN, BenchError, log
 
 
 @contextlib.contextmanager
 def profiling(server: Server, name: str, seconds: float) -> Iterator[None]:
     """py-spy on every API process while the block runs; writes collapsed stacks and a summary."""
-    py_spy = shutil.which("py-spy") or "/tmp/pyspy/bin/py-spy"
+    py_spy = shutil.which("py-spy") or shutil.which("py-spy", path=str(VENV_BIN)) or "/tmp/pyspy/bin/py-spy"
     if not Path(py_spy).exists():
         raise BenchError("--profile needs py-spy: python3 -m pip install --target /tmp/pyspy py-spy")
     RESULTS.mkdir(exist_ok=True)

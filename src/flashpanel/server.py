@@ -168,6 +168,7 @@ def run(args: argparse.Namespace, sock: socket.socket) -> None:
         log_access=False,  # flashpanel writes its own access lines (flashpanel.api.access_log)
         log_dictconfig=log_config(),
         log_level=LogLevels.info,
+        respawn_failed_workers=True,  # an API process that dies is replaced (a crash loop still stops)
     )
     server.serve()
 
