@@ -24,6 +24,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -181,10 +182,16 @@ def measure_scenario(
             wrk, server.url, paths_file, scenario.method, scenario.body, seconds, args.threads, args.connections
         )
 
-    writes: list[Sample] = []  # every run of a side that writes, warm-ups included: all its answers are checked
+    # every run of a side writing to the checked database, warm-ups included: all its answers are checked
+    writes: list[Sample] = []
+    checked_url = sides[FLASHPANEL].env["FLASHPANEL_DATABASE_URL"]
+
+    def writes_here(name: str) -> bool:
+        return name == ANCHOR or (name != CEILING and sides[name].env["FLASHPANEL_DATABASE_URL"] == checked_url)
+
     for name, server in measured.items():
         sample = measure(server, plan.warmup)
-        if name != CEILING:
+        if writes_here(name):
             writes.append(sample)
     for round_no in range(plan.rounds):
         for name, server in measured.items():
@@ -194,7 +201,7 @@ def measure_scenario(
             else:
                 sample = measure(server, plan.duration)
             scenario.samples.setdefault(name, []).append(sample)
-            if name != CEILING:
+            if writes_here(name):
                 writes.append(sample)
     ok, bad = sum(r.ok for r in writes), sum(r.bad for r in writes)
     if bad:
@@ -226,7 +233,12 @@ def summary_line(scenario: Scenario, sides: list[str]) -> str:
     )
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # runs main's clean-up: servers stopped, scratch database dropped
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     args = parse_args(argv)
     plan = plan_of(args)
     try:
@@ -271,7 +283,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             redis_env = {**env, "FLASHPANEL_REDIS_URL": REDIS_URL}
             sides[FLASHPANEL_REDIS] = flashpanel_server(FLASHPANEL_REDIS, redis_env, tmp, args.workers)
         if args.baseline:
-            sides[BASELINE] = flashpanel_server(BASELINE, env, tmp, args.workers, Path(args.baseline))
+            baseline_env = env
+            if not args.postgres:  # two processes writing one SQLite file would queue on its lock: a copy
+                shutil.copyfile(tmp / "bench.db", tmp / "baseline.db")
+                baseline_env = {**env, "FLASHPANEL_DATABASE_URL": f"sqlite:///{tmp}/baseline.db"}
+            sides[BASELINE] = flashpanel_server(BASELINE, baseline_env, tmp, args.workers, Path(args.baseline))
         servers = list(sides.values())
         for server in servers:
             server.start()
