@@ -22,7 +22,7 @@ from flashpanel.apiv2.routes import routes as apiv2_routes
 from flashpanel.config import Settings, get_settings
 from flashpanel.crypto import open_secret_box
 from flashpanel.db.runner import open_database
-from flashpanel.server import FORWARDED_ALLOW_IPS_ENV
+from flashpanel.server import FORWARDED_ALLOW_IPS_ENV, die_with_supervisor
 from flashpanel.state import AppState
 from flashpanel.web.docs import VendoredSwagger, docs_router
 from flashpanel.web.errors import for_path
@@ -72,6 +72,7 @@ def create_served_app() -> Any:
     flashpanel's own access log, batched to stdout, unless ``FLASHPANEL_ACCESS_LOG`` is false
     (``serve --no-access-log``), and its request metrics; and with ``serve --proxy-headers``, behind
     uvicorn's proxy-headers middleware, which trusts ``X-Forwarded-For``/``-Proto`` from the listed addresses only."""
+    die_with_supervisor()
     settings = get_settings()
     app = create_app(settings)
     lines = BufferedLines(sys.stdout) if settings.access_log else None

@@ -80,6 +80,22 @@ def cannot_serve_metrics(host: str, port: int, exc: OSError) -> str:
     return f"cannot serve metrics on {host}:{port}: {exc.strerror or exc}"
 
 
+def die_with_supervisor() -> None:
+    """In an API process: be killed when the supervising process dies, even by SIGKILL (Linux), so a
+    ``kill -9`` of ``flashpanel serve`` stops the server as it did when one process served, and never
+    leaves an orphan holding the port."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() == 1:  # the supervisor was already gone before the request took effect
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="flashpanel-server")
     parser.add_argument("--host", default="127.0.0.1")

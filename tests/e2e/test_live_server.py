@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import socket
+import time
 from pathlib import Path
 
 import httpx
@@ -116,3 +117,30 @@ def test_forwarded_headers_count_only_with_proxy_headers_and_from_a_trusted_addr
     assert _client_of_logged_healthz(settings, tmp_path, "--proxy-headers") == "203.0.113.9"
     untrusted = ("--proxy-headers", "--forwarded-allow-ips", "192.0.2.1")
     assert _client_of_logged_healthz(settings, tmp_path, *untrusted) == "127.0.0.1"
+
+
+def test_a_kill_9_of_serve_leaves_no_api_process_holding_the_port(settings: Settings, tmp_path: Path) -> None:
+    port = free_port()
+    log = tmp_path / "serve.log"
+    process = spawn(settings, tmp_path, log, "serve", "--no-worker", "--port", str(port))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(process, log, lambda: httpx.get(f"{base}/healthz").status_code == 200, what="no start")
+    finally:
+        process.send_signal(signal.SIGKILL)  # the supervisor only: its API process must not outlive it
+        process.wait(timeout=30)
+
+    def port_is_free() -> bool:
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", port))
+                probe.listen()
+            except OSError:
+                return False
+            return True
+
+    deadline = time.monotonic() + 10
+    while not port_is_free():
+        assert time.monotonic() < deadline, "an API process still holds the port after kill -9 of serve"
+        time.sleep(0.1)
