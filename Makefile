@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint bench bench-smoke clean
+.PHONY: run test lint bench bench-smoke contract clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ bench: $(STAMP)
 
 bench-smoke: $(STAMP)
 	$(BIN)/python bench/run.py --smoke
+
+# schemathesis against a live server: SQLite, then PostgreSQL + Redis (FLASHPANEL_TEST_REDIS_URL; docs/api.md).
+contract: $(STAMP)
+	@status=0; $(BIN)/python -m tests.contract.run --backend sqlite || status=1; \
+	$(BIN)/python -m tests.contract.run --backend postgres || status=1; exit $$status
 
 clean:
 	rm -rf $(VENV) flashpanel.db* flashpanel.key flashpanel-demo.key

@@ -7,9 +7,7 @@ import sys
 from typing import Any
 
 from litestar import Litestar, Request, Response, Router, get
-from litestar.openapi import OpenAPIConfig
 
-from flashpanel import __version__
 from flashpanel.api.access_log import AccessLog, BufferedLines
 from flashpanel.api.errors import EXCEPTION_HANDLERS
 from flashpanel.api.ratelimit import RateLimits
@@ -18,13 +16,14 @@ from flashpanel.api.v1 import accounts as accounts_v1
 from flashpanel.api.v1 import otp as otp_v1
 from flashpanel.api.v1 import smm as smm_v1
 from flashpanel.api.v1 import wallet as wallet_v1
+from flashpanel.api.webhooks import routes as payment_webhooks
 from flashpanel.apiv2.routes import routes as apiv2_routes
 from flashpanel.config import Settings, get_settings
 from flashpanel.crypto import open_secret_box
 from flashpanel.db.runner import open_database
 from flashpanel.server import FORWARDED_ALLOW_IPS_ENV, die_with_supervisor
 from flashpanel.state import AppState
-from flashpanel.web.docs import VendoredSwagger, docs_router
+from flashpanel.web.docs import docs_router
 from flashpanel.web.errors import for_path
 from flashpanel.web.router import web_routers
 from flashpanel.web.site import WebSite, customer_session_policy
@@ -105,20 +104,14 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         customer_sessions=customer_session_policy(settings),
     )
     app = Litestar(
-        route_handlers=[api_v1, *apiv2_routes, healthz, *web_routers(site)],
+        route_handlers=[api_v1, *apiv2_routes, healthz, docs_router(), *web_routers(site), *payment_webhooks],
         # API paths keep the JSON envelope; every other path (the web panel) gets an HTML page.
         exception_handlers={kind: for_path(handler) for kind, handler in EXCEPTION_HANDLERS.items()},
         on_startup=[on_startup],
         on_shutdown=[stop],
         # Litestar refuses a longer body with 413 when a handler reads it (api/params.py words the answer).
         request_max_body_size=settings.max_body_bytes,
-        openapi_config=OpenAPIConfig(
-            title="flashpanel API",
-            version=__version__,
-            path="/docs",
-            render_plugins=[VendoredSwagger(path="/")],
-            openapi_router=docs_router(),
-        ),
+        openapi_config=None,  # /docs serves flashpanel's own document (api/openapi.py, web/docs.py)
         template_config=template_config(settings),
         debug=False,
     )

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import field_validator
+from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Settings that may instead be read from a file named by FLASHPANEL_<NAME>_FILE.
+PAYMENT_SECRETS = ("paystack_secret_key", "flutterwave_secret_key", "flutterwave_secret_hash")
 
 
 class Settings(BaseSettings):
@@ -71,7 +76,40 @@ class Settings(BaseSettings):
     smtp_from: str = "flashpanel <noreply@localhost>"
     smtp_starttls: bool = True
 
-    @field_validator("redis_url", "public_url", "smtp_host", "funding_instructions", mode="before")
+    # -- payments: wallet top-ups through hosted checkouts (payments/, docs/deploy.md) ---------------
+    # A gateway without its secret is not offered. Each secret may instead be read from a file named by
+    # FLASHPANEL_<NAME>_FILE (e.g. FLASHPANEL_PAYSTACK_SECRET_KEY_FILE), so it stays out of the environment.
+    paystack_secret_key: str | None = None
+    paystack_base_url: str = "https://api.paystack.co"
+    flutterwave_secret_key: str | None = None
+    flutterwave_secret_hash: str | None = None  # the "secret hash" typed in Flutterwave's dashboard
+    flutterwave_base_url: str = "https://api.flutterwave.com"
+    topup_min: Decimal = Decimal("100")
+    topup_max: Decimal = Decimal("1000000")
+    # What the customer pays on top of the amount credited (default 0: the panel absorbs the gateway's fee).
+    topup_fee_percent: Decimal = Decimal("0")
+    topup_fee_flat: Decimal = Decimal("0")
+    # The reconciler verifies pending top-ups this old, and expires those still unpaid after this long.
+    topup_recheck_seconds: float = 120.0
+    topup_expire_minutes: float = 1440.0
+    # Webhook requests with a bad signature allowed per client IP; further ones are answered 429.
+    rate_limit_webhook: str = "20/minute"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _payment_secrets_from_files(cls, values: object) -> object:
+        """``FLASHPANEL_<SECRET>_FILE`` names a file holding the secret (first line, stripped)."""
+        if not isinstance(values, dict):
+            return values
+        for name in PAYMENT_SECRETS:
+            path = os.environ.get(f"FLASHPANEL_{name.upper()}_FILE")
+            if path and not values.get(name):
+                values = {**values, name: Path(path).read_text().strip()}
+        return values
+
+    @field_validator(
+        "redis_url", "public_url", "smtp_host", "funding_instructions", *PAYMENT_SECRETS, mode="before"
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value

@@ -32,3 +32,8 @@ ORDERS_ATTENTION = Gauge(
 # units / commits = the SQLite writer's mean group-commit batch (1.0 when it is never busy)
 SQLITE_WRITE_UNITS = Counter("flashpanel_sqlite_write_units_total", "Units of work run by the SQLite writer")
 SQLITE_COMMITS = Counter("flashpanel_sqlite_commits_total", "Transactions committed by the SQLite writer")
+# Payments: top-ups decided (credited, mismatch, failed, expired) and webhooks refused for their signature.
+TOPUP_OUTCOMES = Counter("flashpanel_topups_total", "Top-ups decided, by gateway and outcome", ["gateway", "outcome"])
+WEBHOOK_BAD_SIGNATURES = Counter(
+    "flashpanel_payment_webhook_bad_signatures_total", "Payment webhooks refused for their signature", ["gateway"]
+)

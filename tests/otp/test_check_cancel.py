@@ -372,6 +372,18 @@ async def test_history_paginates(
     assert [o["order_id"] for o in body["orders"]] == ids[::-1][(page - 1) * limit : page * limit]
 
 
+async def test_history_answers_a_page_whose_offset_is_past_64_bits_with_no_orders(
+    client: httpx.AsyncClient, make_customer: Callable[..., str], cat: Catalog, sim: SimulatedNumberProvider
+) -> None:
+    # Found by schemathesis (make contract): (page - 1) * limit overflowed the database's OFFSET, a 500.
+    key = make_customer(balance="5000")
+    await _bought(client, key, cat)
+    response = await client.get("/api/v1/otp/orders", params={"key": key, "page": 2**63 - 2, "limit": 20})
+    assert response.status_code == 200
+    assert response.json()["data"]["orders"] == []
+    assert response.json()["data"]["pagination"]["total"] == 1
+
+
 async def test_history_rejects_a_non_integer_page(
     client: httpx.AsyncClient, make_customer: Callable[..., str], cat: Catalog
 ) -> None:

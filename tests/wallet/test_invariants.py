@@ -131,3 +131,23 @@ def test_money_in_counts_operator_adjustments(db: Database, make_customer: Calla
     db.write_sync(customers.adjust_balance, name="ada", amount=Decimal("-2.50"), note="correction")
     totals = db.read_sync(check_books).totals
     assert (totals.money_in, totals.balances) == (750, 750) and totals.balanced
+
+
+def test_a_top_up_credited_twice_or_not_at_all_is_named(db: Database, make_customer: Callable[..., str]) -> None:
+    from flashpanel.payments.credit import mark_credited
+    from flashpanel.payments.topups import create_topup
+
+    make_customer("tia")
+    tia = int(db.read_sync(lambda conn: conn.scalar("SELECT id FROM customers WHERE name = 'tia'")))
+    topup = db.write_sync(
+        create_topup, customer_id=tia, gateway="paystack", amount_cents=5000, gross_cents=5000, currency="NGN"
+    )
+    db.write_sync(mark_credited, topup_id=topup.id, from_statuses=("pending",))
+    assert db.read_sync(check_books).ok
+    db.write_sync(lambda conn: conn.execute("UPDATE topups SET status = 'pending' WHERE id = ?", (topup.id,)))
+    rules = [v.rule for v in db.read_sync(check_books).violations]
+    assert rules == ["topups: ledger entry for a top-up not credited, of another customer, or not a topup"]
+    db.write_sync(lambda conn: conn.execute("DELETE FROM ledger_entries WHERE topup_id = ?", (topup.id,)))
+    db.write_sync(lambda conn: conn.execute("UPDATE topups SET status = 'credited' WHERE id = ?", (topup.id,)))
+    rules = [v.rule for v in db.read_sync(check_books).violations]
+    assert "topups: credited top-up without exactly one ledger entry equal to its amount" in rules

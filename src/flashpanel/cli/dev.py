@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from enum import StrEnum
 from typing import Annotated
 
@@ -48,3 +49,57 @@ def fake_upstream(
         f'(modes: {", ".join(HOSTILE_MODES)}; {{"op": "hostile"}} alone answers normally again)'
     )
     uvicorn.run(fake, host=host, port=port, lifespan="off", interface="asgi3", log_level="info")
+
+
+class GatewayKind(StrEnum):
+    paystack = "paystack"
+    flutterwave = "flutterwave"
+
+
+@app.command("fake-gateway")
+def fake_gateway(
+    kind: Annotated[GatewayKind, typer.Argument(help="paystack or flutterwave")],
+    port: Annotated[int, typer.Option(help="TCP port")] = 9200,
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    secret: Annotated[str, typer.Option(help="Secret key the fake accepts (and signs Paystack webhooks with)")] = (
+        "sk_test_fake"
+    ),
+    hash_: Annotated[str, typer.Option("--hash", help="flutterwave: the secret hash sent in verif-hash")] = (
+        "test-hash"
+    ),
+    webhook_url: Annotated[
+        str | None, typer.Option(help="Where to send webhooks, e.g. http://127.0.0.1:8000/payments/paystack/webhook")
+    ] = None,
+) -> None:
+    """Serve a fake payment gateway (API, hosted checkout with Pay/Cancel, webhooks); knobs via POST /_control."""
+    from flashpanel.payments.fakes import FakeFlutterwave, FakeGateway, FakePaystack
+
+    base = f"http://{host}:{port}"
+    fake: FakeGateway
+    if kind is GatewayKind.paystack:
+        fake = FakePaystack(secret=secret, webhook_url=webhook_url)
+        settings = f"FLASHPANEL_PAYSTACK_SECRET_KEY={secret} FLASHPANEL_PAYSTACK_BASE_URL={base}"
+    else:
+        fake = FakeFlutterwave(secret=secret, secret_hash=hash_, webhook_url=webhook_url)
+        settings = (
+            f"FLASHPANEL_FLUTTERWAVE_SECRET_KEY={secret} FLASHPANEL_FLUTTERWAVE_SECRET_HASH={hash_} "
+            f"FLASHPANEL_FLUTTERWAVE_BASE_URL={base}"
+        )
+    fake.base_url = base
+    typer.echo(f"fake {kind.value} gateway on {base} (secret {secret!r}); webhooks to {webhook_url or 'nowhere'}")
+    typer.echo(f"point the panel at it: {settings} flashpanel serve")
+    control = f"curl -X POST {base}/_control -d"
+    typer.echo(f"""control it: {control} '{{"op": "configure", "outcome": "failed"}}' (GET {base}/_control shows it)""")
+    typer.echo(
+        "knobs: outcome success|failed|abandoned|reversed|pending, amount_delta, currency, webhook now|late|never, "
+        "webhook_times, concurrent, bad_signature, verify_delay; ops: release_webhooks, settle, send_webhook"
+    )
+    uvicorn.run(fake, host=host, port=port, lifespan="off", interface="asgi3", log_level="info")
+
+
+@app.command("openapi")
+def openapi() -> None:
+    """Print the OpenAPI document /docs/openapi.json serves (``> docs/openapi.json`` refreshes the checked-in copy)."""
+    from flashpanel.api.openapi import document_bytes
+
+    sys.stdout.buffer.write(document_bytes())

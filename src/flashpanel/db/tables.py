@@ -5,6 +5,7 @@ from flashpanel.apiv2.tables import smm_refills
 from flashpanel.customers.tables import customers, password_resets
 from flashpanel.db.metadata import metadata
 from flashpanel.otp.tables import otp_countries, otp_orders, otp_service_providers, otp_services
+from flashpanel.payments.tables import topups
 from flashpanel.providers.tables import providers
 from flashpanel.smm.tables import smm_orders, smm_services
 from flashpanel.wallet.tables import ledger_entries
@@ -27,5 +28,6 @@ __all__ = [
     "smm_refills",
     "smm_services",
     "stock_items",
+    "topups",
     "web_sessions",
 ]

@@ -139,9 +139,11 @@ def history(conn: Conn, *, key_digest: str, page: int, limit: int) -> tuple[list
     ``ix_otp_orders_customer_id_id``)."""
     customer_id = authenticate(conn, key_digest=key_digest)
     total = int(conn.scalar("SELECT COUNT(*) FROM otp_orders WHERE customer_id = ?", (customer_id,)))
+    offset = (page - 1) * limit
+    if offset >= total:  # past the end: nothing to read (and no OFFSET past 64 bits for the database)
+        return [], total
     rows = conn.all(
-        _SELECT_ORDER + " WHERE o.customer_id = ? ORDER BY o.id DESC LIMIT ? OFFSET ?",
-        (customer_id, limit, (page - 1) * limit),
+        _SELECT_ORDER + " WHERE o.customer_id = ? ORDER BY o.id DESC LIMIT ? OFFSET ?", (customer_id, limit, offset)
     )
     return rows, total
 

@@ -123,6 +123,7 @@ def apply_transition(
     refund_cents = refund_for(
         status=target, charge_cents=int(order["charge_cents"]), quantity=quantity, remains=new_remains
     )
+    at = now()
     row = conn.one(
         "UPDATE smm_orders SET status = ?, remains = ?, start_count = COALESCE(?, start_count), "
         # A drip-feed order's runs delivered so far, from its delivered units (whole runs only).
@@ -132,7 +133,8 @@ def apply_transition(
         "unknown_answers = CASE WHEN ? THEN 0 ELSE unknown_answers END, "
         "unknown_since = CASE WHEN ? THEN NULL ELSE unknown_since END, "
         "attention = CASE WHEN ? THEN NULL ELSE attention END, "
-        "attention_at = CASE WHEN ? THEN NULL ELSE attention_at END, updated_at = ? "
+        "attention_at = CASE WHEN ? THEN NULL ELSE attention_at END, updated_at = ?, "
+        "completed_at = CASE WHEN ? THEN ? ELSE completed_at END "
         "WHERE id = ? AND status = ? RETURNING id",
         (
             target,
@@ -148,7 +150,9 @@ def apply_transition(
             clear_error,
             clear_error or target in TERMINAL,
             clear_error or target in TERMINAL,
-            now(),
+            at,
+            target == "completed",
+            at,
             order_id,
             expected,
         ),

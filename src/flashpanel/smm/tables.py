@@ -83,6 +83,8 @@ smm_orders = Table(
     # Why the operator should look at the order, and since when (NULL: nothing to do).
     Column("attention", Text, nullable=True),
     Column("attention_at", Float, nullable=True),
+    # When the order entered ``completed`` (smm/lifecycle.py); the average completion time reads it.
+    Column("completed_at", Float, nullable=True),
     Index("ix_smm_orders_customer_id_id", "customer_id", "id"),
     Index("uq_smm_orders_customer_id_customer_seq", "customer_id", "customer_seq", unique=True),
     Index("ix_smm_orders_status_next_check_at", "status", "next_check_at"),
@@ -91,5 +93,12 @@ smm_orders = Table(
         "attention_at",
         sqlite_where=text("attention_at IS NOT NULL"),
         postgresql_where=text("attention_at IS NOT NULL"),
+    ),
+    Index(
+        "ix_smm_orders_service_id_completed_at",
+        "service_id",
+        "completed_at",
+        sqlite_where=text("completed_at IS NOT NULL"),
+        postgresql_where=text("completed_at IS NOT NULL"),
     ),
 )

@@ -68,7 +68,12 @@ class BooksReport:
 def check_books(conn: Conn) -> BooksReport:
     """Every invariant below, with the totals a report prints. A unit of work for ``Database.read_sync``."""
     totals = money_totals(conn)
-    violations = [*ledger_violations(conn), *order_charge_violations(conn), *stock_violations(conn)]
+    violations = [
+        *ledger_violations(conn),
+        *order_charge_violations(conn),
+        *stock_violations(conn),
+        *topup_violations(conn),
+    ]
     if not totals.balanced:
         violations.append(
             Violation(
@@ -200,6 +205,25 @@ def stock_violations(conn: Conn) -> list[Violation]:
             "accounts: the same credential sold more than once",
             "SELECT fingerprint, COUNT(*) FROM stock_items WHERE order_id IS NOT NULL "
             "GROUP BY fingerprint HAVING COUNT(*) > 1",
+        ),
+    )
+
+
+def topup_violations(conn: Conn) -> list[Violation]:
+    """Top-ups against the ledger (payments/credit.py): a credited top-up has exactly one ledger entry, of
+    its amount, for its customer; no other top-up has any."""
+    return _broken(
+        conn,
+        (
+            "topups: credited top-up without exactly one ledger entry equal to its amount",
+            "SELECT t.id, t.amount_cents, COUNT(l.id) AS entries FROM topups t LEFT JOIN ledger_entries l "
+            "ON l.topup_id = t.id WHERE t.status = 'credited' GROUP BY t.id, t.amount_cents "
+            "HAVING COUNT(l.id) <> 1 OR SUM(l.amount_cents) <> t.amount_cents",
+        ),
+        (
+            "topups: ledger entry for a top-up not credited, of another customer, or not a topup",
+            "SELECT l.id, l.topup_id, t.status FROM ledger_entries l JOIN topups t ON t.id = l.topup_id "
+            "WHERE t.status <> 'credited' OR t.customer_id <> l.customer_id OR l.kind <> 'topup'",
         ),
     )
 

@@ -25,6 +25,7 @@ def move_money(
     order_kind: OrderKind | None = None,
     order_id: int | None = None,
     note: str | None = None,
+    topup_id: int | None = None,
 ) -> int:
     """Add ``amount_cents`` (negative to debit) to the customer's balance and record it.
 
@@ -52,9 +53,9 @@ def move_money(
     balance_after = int(row["balance_cents"])
     conn.execute(
         "INSERT INTO ledger_entries "
-        "(customer_id, amount_cents, balance_after_cents, kind, order_kind, order_id, note, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (customer_id, amount_cents, balance_after, kind, order_kind, order_id, note, now()),
+        "(customer_id, amount_cents, balance_after_cents, kind, order_kind, order_id, note, created_at, topup_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (customer_id, amount_cents, balance_after, kind, order_kind, order_id, note, now(), topup_id),
     )
     # Counted before commit: a rolled-back unit over-counts by one, which monitoring can tolerate.
     MONEY_MOVEMENTS.labels(kind).inc()
@@ -91,6 +92,16 @@ def refund(
         order_kind=order_kind,
         order_id=order_id,
         note=note,
+    )
+
+
+def credit_topup(conn: Conn, *, customer_id: int, amount_cents: int, topup_id: int, note: str) -> int:
+    """Credit a paid top-up (``payments.credit``). The database allows one ``topup`` entry per top-up
+    (unique ``topup_id``), so a second credit of the same top-up fails instead of paying twice."""
+    if amount_cents <= 0:
+        raise ValueError("a top-up credit must be positive")
+    return move_money(
+        conn, customer_id=customer_id, amount_cents=amount_cents, kind="topup", topup_id=topup_id, note=note
     )
 
 

@@ -15,7 +15,10 @@ ledger_entries = Table(
     Column("order_id", BigInteger, nullable=True),
     Column("note", Text, nullable=True),
     Column("created_at", Float, nullable=False),
+    # The top-up a `topup` entry credits (payments/); unique, so a top-up can be credited only once.
+    Column("topup_id", BigInteger, ForeignKey("topups.id"), nullable=True),
     Index("ix_ledger_entries_customer_id_id", "customer_id", "id"),
+    Index("uq_ledger_entries_topup_id", "topup_id", unique=True),
     # At most one charge and one refund per order, enforced by the database itself.
     Index(
         "uq_ledger_entries_one_charge_per_order",

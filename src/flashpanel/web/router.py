@@ -21,7 +21,7 @@ from litestar.types import ControllerRouterHandler
 
 from flashpanel.web.auth import maybe_viewer, require_viewer
 from flashpanel.web.errors import handle_html_error
-from flashpanel.web.pages import accounts, home, profile, wallet
+from flashpanel.web.pages import accounts, home, orders, otp, payments, profile, shop, smm, wallet
 from flashpanel.web.security import BASE_HEADERS, as_response_headers, page_headers
 from flashpanel.web.site import WebSite
 from flashpanel.web.templating import STATIC
@@ -72,5 +72,6 @@ def web_routers(site: WebSite) -> list[Any]:
         # Pages link assets with a content hash (templating.static_url), so a day of caching is safe.
         cache_control=CacheControlHeader(max_age=86400, public=True),
     )
-    pages = [*home.routes, *accounts.routes, *profile.routes, *wallet.routes]
+    pages = [*home.routes, *accounts.routes, *profile.routes, *wallet.routes, *payments.routes]
+    pages += [*smm.routes, *otp.routes, *shop.routes, *orders.routes]
     return [page_router(site, pages), static]

@@ -92,7 +92,12 @@ class LivePanel:
 
 
 @pytest.fixture(scope="module")
-def panel(tmp_path_factory: pytest.TempPathFactory, migrated_template: str) -> Iterator[LivePanel]:
+def panel(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, migrated_template: str
+) -> Iterator[LivePanel]:
+    """The module's live panel: ``serve --no-worker`` unless the module sets ``PANEL_SERVE_ARGS`` (the
+    ordering journeys serve ``--demo`` with the worker, so the simulators move orders), with the module's
+    ``PANEL_ENV`` added to the environment."""
     workdir = tmp_path_factory.mktemp("panel")
     if POSTGRES_URL:
         _truncate_postgres(POSTGRES_URL)
@@ -111,10 +116,11 @@ def panel(tmp_path_factory: pytest.TempPathFactory, migrated_template: str) -> I
         demo_key_file=workdir / "demo.key",
         run_worker=False,
     )
-    extra = {"FLASHPANEL_FUNDING_INSTRUCTIONS": FUNDING_INSTRUCTIONS}
+    extra = {"FLASHPANEL_FUNDING_INSTRUCTIONS": FUNDING_INSTRUCTIONS, **getattr(request.module, "PANEL_ENV", {})}
+    serve_args = getattr(request.module, "PANEL_SERVE_ARGS", ("--no-worker",))
     port = free_port()
     log = workdir / "serve.log"
-    process = spawn(settings, workdir, log, "serve", "--port", str(port), "--no-worker", extra_env=extra)
+    process = spawn(settings, workdir, log, "serve", "--port", str(port), *serve_args, extra_env=extra)
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_until(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -18,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
 from flashpanel.config import Settings
 from tests.e2e.support import free_port, spawn, wait_until
@@ -44,6 +45,34 @@ def _arrange(base: str, env: dict[str, str], workdir: Path, key: str) -> None:
 
 def _shoot(page: Page, out: Path, name: str) -> None:
     page.screenshot(path=str(out / f"{name}.png"), full_page=True)
+
+
+def _shoot_ordering(page: Page, out: Path, device: str) -> None:
+    """The ordering pages: forms filled in, a number waiting for its code, bought credentials, history."""
+    page.goto("/smm")
+    page.get_by_label("Link").fill("https://social.example/demo-page")
+    page.get_by_label("Quantity").fill("2500")
+    expect(page.get_by_label("Total")).to_have_text("₦1,250.00")
+    _shoot(page, out, f"{device}-smm")
+    page.goto("/smm/mass")
+    page.get_by_label("Orders").fill("1|https://social.example/a|1000\n2|https://social.example/b|10\n3|https://video.example/c|500")
+    page.get_by_role("button", name="Place orders").click()
+    _shoot(page, out, f"{device}-smm-mass")
+    page.goto("/otp")
+    _shoot(page, out, f"{device}-otp")
+    page.get_by_role("button", name="Buy number").click()
+    expect(page.get_by_label("Phone number")).to_be_visible()
+    _shoot(page, out, f"{device}-otp-number")
+    page.goto("/accounts")
+    page.get_by_role("button", name="Buy", exact=True).click()
+    expect(page.get_by_label("Credentials")).to_be_visible()
+    _shoot(page, out, f"{device}-accounts-order")
+    page.goto("/accounts")
+    _shoot(page, out, f"{device}-accounts")
+    page.goto("/orders")
+    _shoot(page, out, f"{device}-orders")
+    page.get_by_role("link", name=re.compile(r"^#\d+$")).first.click()
+    _shoot(page, out, f"{device}-smm-order")
 
 
 def main() -> None:
@@ -86,6 +115,7 @@ def main() -> None:
                                        ("/profile", "profile"), ("/api-access", "api-access")):
                         page.goto(path)
                         _shoot(page, out, f"{device}-{name}")
+                    _shoot_ordering(page, out, device)
                     page.goto("/profile")
                     page.get_by_label("Password", exact=True).fill(PASSWORD)
                     page.get_by_role("button", name="Generate new API key").click()

@@ -1,4 +1,4 @@
-"""The wallet: balance and ledger, and the "Add funds" entry point (filled in by the payments pages)."""
+"""The wallet: balance and ledger ("Add funds" is in pages/payments.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from flashpanel.api.context import app_state
 from flashpanel.wallet.service import ledger_page
 from flashpanel.web.auth import CurrentViewer
 from flashpanel.web.render import is_htmx, render
-from flashpanel.web.site import site_of
 
 
 @get("/wallet")
@@ -28,9 +27,4 @@ async def wallet_page(
     return render(request, template, ledger=ledger)
 
 
-@get("/wallet/add")
-async def add_funds_page(request: Request[Any, Any, Any], viewer: CurrentViewer) -> Response[Any]:
-    return render(request, "add_funds.html", instructions=site_of(request).settings.funding_instructions)
-
-
-routes = [wallet_page, add_funds_page]
+routes = [wallet_page]  # "Add funds" and the gateways' return pages: pages/payments.py

@@ -24,3 +24,20 @@
     if (button) copy(button);
   });
 })();
+
+// Countdowns to a deadline (an OTP number's expiry): <span data-countdown-to="EPOCH SECONDS">m:ss</span>.
+// The server renders the starting value, so the page reads right before this runs and after every swap.
+(function () {
+  "use strict";
+
+  function tick() {
+    var spans = document.querySelectorAll("[data-countdown-to]");
+    for (var i = 0; i < spans.length; i++) {
+      var left = Math.max(0, Math.round(parseFloat(spans[i].getAttribute("data-countdown-to")) - Date.now() / 1000));
+      var seconds = left % 60;
+      spans[i].textContent = Math.floor(left / 60) + ":" + (seconds < 10 ? "0" : "") + seconds;
+    }
+  }
+
+  setInterval(tick, 1000);
+})();

@@ -1,0 +1,31 @@
+"""The gateways a panel offers: those whose secret is configured."""
+
+from __future__ import annotations
+
+from flashpanel.config import Settings
+from flashpanel.payments.gateways.base import Gateway
+from flashpanel.payments.gateways.flutterwave import Flutterwave
+from flashpanel.payments.gateways.paystack import Paystack
+from flashpanel.state import AppState
+
+
+def configured_gateways(settings: Settings) -> dict[str, Gateway]:
+    """Each gateway with its secret set, by name, in the order the page offers them."""
+    gateways: dict[str, Gateway] = {}
+    if settings.paystack_secret_key:
+        gateways["paystack"] = Paystack(secret_key=settings.paystack_secret_key, base_url=settings.paystack_base_url)
+    if settings.flutterwave_secret_key:
+        gateways["flutterwave"] = Flutterwave(
+            secret_key=settings.flutterwave_secret_key,
+            secret_hash=settings.flutterwave_secret_hash,
+            base_url=settings.flutterwave_base_url,
+        )
+    return gateways
+
+
+def gateways_of(state: AppState) -> dict[str, Gateway]:
+    """The running process's gateways, built once from its settings."""
+    gateways: dict[str, Gateway] | None = state.extras.get("payments.gateways")
+    if gateways is None:
+        gateways = state.extras["payments.gateways"] = configured_gateways(state.settings)
+    return gateways

@@ -1,0 +1,92 @@
+"""What the credit path needs from a gateway: start a checkout, verify a reference, read a webhook."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal, Protocol
+
+import httpx
+
+from flashpanel.wallet.money import MAX_AMOUNT_CENTS
+
+# What a gateway's many words for a payment's state mean to us.
+Outcome = Literal["success", "pending", "failed", "unknown"]
+TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+
+
+class GatewayError(Exception):
+    """The gateway could not be reached or answered something we cannot read: nothing is decided."""
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """What the gateway's verify API says about one of our references. ``outcome`` is ``unknown`` when
+    the gateway has no transaction for it (the customer has not paid, or it is not ours)."""
+
+    outcome: Outcome
+    gateway_status: str
+    reference: str | None = None
+    amount_cents: int | None = None  # the gross amount the gateway charged, in kobo
+    currency: str | None = None
+    transaction_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Checkout:
+    """A started checkout: where to send the customer."""
+
+    url: str
+
+
+class Gateway(Protocol):
+    name: str
+    label: str  # shown on the button: "Pay with <label>"
+
+    async def initialize(
+        self, *, reference: str, amount_cents: int, currency: str, email: str, name: str, return_url: str
+    ) -> Checkout: ...
+
+    async def verify(self, *, reference: str) -> Verification: ...
+
+    def signature_ok(self, *, raw_body: bytes, headers: Mapping[str, str]) -> bool: ...
+
+    def webhook_reference(self, raw_body: bytes) -> str | None:
+        """Our reference named by a (signed) webhook body, or None when it names none."""
+        ...
+
+
+def read_json(response: httpx.Response) -> Any:
+    """A gateway's JSON body, numbers with a fraction read as exact Decimals (never floats)."""
+    try:
+        return json.loads(response.content, parse_float=Decimal)
+    except ValueError as exc:
+        raise GatewayError(f"unreadable answer (HTTP {response.status_code})") from exc
+
+
+def minor_units(value: object, *, major: bool) -> int | None:
+    """An amount from a gateway in kobo: ``value`` is in kobo, or with ``major`` in naira (may carry up to
+    2 decimals). None for anything else (a string, a fraction of a kobo, an absurd size), which the credit
+    path then treats as a mismatch rather than rounding it into something that looks right."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        return None
+    try:
+        number = Decimal(value)
+        if not number.is_finite() or abs(number) > MAX_AMOUNT_CENTS:
+            return None
+        cents = number * 100 if major else number
+        if cents != cents.to_integral_value():
+            return None
+        return int(cents)
+    except InvalidOperation:
+        return None
+
+
+def text_or_none(value: object) -> str | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str | int):
+        return str(value)[:64]
+    return None
