@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
 
 from litestar import Litestar, Request, Response, Router, get
@@ -9,9 +11,10 @@ from litestar import Litestar, Request, Response, Router, get
 from flashpanel.admin.access import admin_site
 from flashpanel.admin.router import admin_router
 from flashpanel.admin.templates import ADMIN_TEMPLATES
-from flashpanel.api.access_log import AccessLog
+from flashpanel.api.access_log import AccessLog, BufferedLines
 from flashpanel.api.errors import EXCEPTION_HANDLERS
 from flashpanel.api.ratelimit import RateLimits
+from flashpanel.api.request_metrics import RequestStats, api_paths_of
 from flashpanel.api.v1 import accounts as accounts_v1
 from flashpanel.api.v1 import otp as otp_v1
 from flashpanel.api.v1 import smm as smm_v1
@@ -21,6 +24,7 @@ from flashpanel.apiv2.routes import routes as apiv2_routes
 from flashpanel.config import Settings, get_settings
 from flashpanel.crypto import open_secret_box
 from flashpanel.db.runner import open_database
+from flashpanel.server import FORWARDED_ALLOW_IPS_ENV, die_with_supervisor
 from flashpanel.state import AppState
 from flashpanel.web.docs import docs_router
 from flashpanel.web.errors import for_path
@@ -66,11 +70,22 @@ async def stop(app: Litestar) -> None:
 
 
 def create_served_app() -> Any:
-    """What ``flashpanel serve`` runs (uvicorn's factory): the app behind flashpanel's own access log,
-    unless ``FLASHPANEL_ACCESS_LOG`` is false (``serve --no-access-log``)."""
+    """What ``flashpanel serve`` runs (the server's factory, in each API process): the app behind
+    flashpanel's own access log, batched to stdout, unless ``FLASHPANEL_ACCESS_LOG`` is false
+    (``serve --no-access-log``), and its request metrics; and with ``serve --proxy-headers``, behind
+    uvicorn's proxy-headers middleware, which trusts ``X-Forwarded-For``/``-Proto`` from the listed addresses only."""
+    die_with_supervisor()
     settings = get_settings()
     app = create_app(settings)
-    return AccessLog(app) if settings.access_log else app
+    lines = BufferedLines(sys.stdout) if settings.access_log else None
+    stats = RequestStats(api_paths_of(app))  # the request metrics (api/request_metrics.py)
+    served: Any = AccessLog(app, lines, stats=stats, write_lines=settings.access_log)
+    trusted = os.environ.get(FORWARDED_ALLOW_IPS_ENV)
+    if trusted is not None:
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        served = ProxyHeadersMiddleware(served, trusted_hosts=trusted)
+    return served
 
 
 def create_app(settings: Settings | None = None, *, run_worker: bool | None = None) -> Litestar:
