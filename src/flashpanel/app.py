@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
 
 from cachetools import TTLCache
 from litestar import Litestar, Request, Response, Router, get
 
-from flashpanel.api.access_log import AccessLog
+from flashpanel.admin.access import admin_site
+from flashpanel.admin.router import admin_router
+from flashpanel.admin.templates import ADMIN_TEMPLATES
+from flashpanel.api.access_log import AccessLog, BufferedLines
 from flashpanel.api.errors import EXCEPTION_HANDLERS
 from flashpanel.api.ratelimit import RateLimits
+from flashpanel.api.request_metrics import RequestStats, api_paths_of
 from flashpanel.api.v1 import accounts as accounts_v1
 from flashpanel.api.v1 import otp as otp_v1
 from flashpanel.api.v1 import smm as smm_v1
@@ -24,6 +30,7 @@ from flashpanel.db.runner import Database, open_database
 from flashpanel.otp.availability import AvailabilityCache
 from flashpanel.payments.gateways import configured_gateways
 from flashpanel.providers.registry import ProviderCache
+from flashpanel.server import FORWARDED_ALLOW_IPS_ENV, die_with_supervisor
 from flashpanel.state import AppState
 from flashpanel.web.docs import docs_router
 from flashpanel.web.errors import for_path
@@ -61,6 +68,12 @@ def assemble_state(settings: Settings, *, db: Database, limits: RateLimits, secr
         background=BackgroundCalls(),
         payment_gateways=configured_gateways(settings),
         webhook_signature_failures=limits.failure_counter(settings.rate_limit_webhook, "webhook-signature"),
+        operator_login_failures=(
+            limits.failure_counter(settings.rate_limit_admin_login, "admin-login-name"),
+            limits.failure_counter(settings.rate_limit_admin_login, "admin-login-ip"),
+        ),
+        provider_balances={},
+        stock_imports=set(),
     )
 
 
@@ -89,11 +102,22 @@ async def stop(app: Litestar) -> None:
 
 
 def create_served_app() -> Any:
-    """What ``flashpanel serve`` runs (uvicorn's factory): the app behind flashpanel's own access log,
-    unless ``FLASHPANEL_ACCESS_LOG`` is false (``serve --no-access-log``)."""
+    """What ``flashpanel serve`` runs (the server's factory, in each API process): the app behind
+    flashpanel's own access log, batched to stdout, unless ``FLASHPANEL_ACCESS_LOG`` is false
+    (``serve --no-access-log``), and its request metrics; and with ``serve --proxy-headers``, behind
+    uvicorn's proxy-headers middleware, which trusts ``X-Forwarded-For``/``-Proto`` from the listed addresses only."""
+    die_with_supervisor()
     settings = get_settings()
     app = create_app(settings)
-    return AccessLog(app) if settings.access_log else app
+    lines = BufferedLines(sys.stdout) if settings.access_log else None
+    stats = RequestStats(api_paths_of(app))  # the request metrics (api/request_metrics.py)
+    served: Any = AccessLog(app, lines, stats=stats, write_lines=settings.access_log)
+    trusted = os.environ.get(FORWARDED_ALLOW_IPS_ENV)
+    if trusted is not None:
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        served = ProxyHeadersMiddleware(served, trusted_hosts=trusted)
+    return served
 
 
 def create_app(settings: Settings | None = None, *, run_worker: bool | None = None) -> Litestar:
@@ -115,7 +139,15 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         customer_sessions=customer_session_policy(settings),
     )
     app = Litestar(
-        route_handlers=[api_v1, *apiv2_routes, healthz, docs_router(), *web_routers(site), *payment_webhooks],
+        route_handlers=[
+            api_v1,
+            *apiv2_routes,
+            healthz,
+            docs_router(),
+            *web_routers(site),
+            *payment_webhooks,
+            admin_router(site),
+        ],
         # API paths keep the JSON envelope; every other path (the web panel) gets an HTML page.
         exception_handlers={kind: for_path(handler) for kind, handler in EXCEPTION_HANDLERS.items()},
         on_startup=[on_startup],
@@ -123,8 +155,9 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         # Litestar refuses a longer body with 413 when a handler reads it (api/params.py words the answer).
         request_max_body_size=settings.max_body_bytes,
         openapi_config=None,  # /docs serves flashpanel's own document (api/openapi.py, web/docs.py)
-        template_config=template_config(settings),
+        template_config=template_config(settings, [ADMIN_TEMPLATES]),
         debug=False,
     )
     app.state.web = site
+    app.state.admin = admin_site(settings)
     return app

@@ -95,6 +95,16 @@ class Settings(BaseSettings):
     # Webhook requests with a bad signature allowed per client IP; further ones are answered 429.
     rate_limit_webhook: str = "20/minute"
 
+    # -- the operator back office (admin/) ---------------------------------------------------------
+    admin_path: str = "/admin"  # where the back office is served; a path only, e.g. /backoffice
+    # Client addresses or networks allowed to reach it, comma-separated (203.0.113.7,10.0.0.0/8); empty: any.
+    admin_allowed_ips: str = ""
+    admin_session_idle_minutes: int = 30  # shorter than a customer's: an operator's session moves money
+    admin_session_max_hours: int = 12
+    rate_limit_admin_login: str = "5/minute"  # failed operator log-ins per operator name and per address
+    low_stock: int = 10  # Needs attention: products with fewer unsold items than this
+    low_provider_balance: int = 0  # Needs attention: providers below this balance (panel currency; 0: off)
+
     @model_validator(mode="before")
     @classmethod
     def _payment_secrets_from_files(cls, values: object) -> object:
@@ -122,6 +132,14 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("admin_path")
+    @classmethod
+    def _admin_path_is_a_path(cls, value: str) -> str:
+        path = "/" + value.strip().strip("/")
+        if path == "/" or not all(part.replace("-", "").replace("_", "").isalnum() for part in path[1:].split("/")):
+            raise ValueError("must be a path such as /admin (letters, digits, - and _)")
+        return path
 
     @property
     def is_postgres(self) -> bool:

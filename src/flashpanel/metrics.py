@@ -1,8 +1,9 @@
 """Prometheus metrics. They are served on a listener of their own, never on the API port: `flashpanel
 serve --metrics-port P` and `flashpanel worker --metrics-port P` (``flashpanel.server.serve_metrics``).
 
-With ``serve --workers N`` the N API processes count in prometheus-client's multiprocess mode (files in
-a directory named by ``PROMETHEUS_MULTIPROC_DIR``) and the supervising process serves their sum. Every
+With ``serve --metrics-port`` the API process(es), which granian forks from its supervisor, count in
+prometheus-client's multiprocess mode (files in a directory named by ``PROMETHEUS_MULTIPROC_DIR``) and
+the supervising process serves their sum. Request metrics: ``api/request_metrics.py``. Every
 gauge must therefore say how the processes' values combine (``multiprocess_mode``).
 """
 

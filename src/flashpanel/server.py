@@ -3,17 +3,18 @@
 Kept separate from the CLI so the serving process never imports what only set-up needs (Typer,
 Alembic, SQLAlchemy): it starts lighter and stays lighter.
 
+The ASGI server is granian (docs/decisions.md, D41): on this machine it serves the same app about 40%
+faster than uvicorn. Its supervising process holds the listening socket and the metrics listener; it
+forks the API process(es) (``--workers``), each running the app's lifespan (start-up, background
+loops, shutdown on SIGINT/SIGTERM).
+
 The listening socket is bound before the application starts (``flashpanel serve`` binds it even before
-migrating and hands it over with ``--fd``): uvicorn on its own starts the application, and with it the
-background loops, before it binds, so a busy port used to fail only after a first pass of every loop.
+migrating and hands it over with ``--fd``), so a busy port fails in one line before any loop runs.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import copy
-import logging
 import os
 import shutil
 import socket
@@ -21,22 +22,20 @@ import sys
 import tempfile
 from typing import Any
 
-import uvicorn
-import uvicorn.config
-from uvicorn.supervisors import Multiprocess
-
-STARTUP_FAILURE = 3  # uvicorn's exit code when the application failed to start
+BACKLOG = 2048
+# Read by ``flashpanel.app.create_served_app`` in every API process (set by this process, never by hand).
+FORWARDED_ALLOW_IPS_ENV = "FLASHPANEL_SERVE_FORWARDED_ALLOW_IPS"
 
 
 def listen(host: str, port: int) -> socket.socket:
-    """A listening TCP socket on ``host:port``, inheritable (by the exec'd server and uvicorn's worker
+    """A listening TCP socket on ``host:port``, inheritable (by the exec'd server and its API
     processes). Raises :class:`OSError` when the address is busy or not ours."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
-        sock.listen(2048)  # uvicorn's default backlog; listening now makes a second bind fail at once
+        sock.listen(BACKLOG)  # listening now makes a second bind fail at once
     except OSError:
         sock.close()
         raise
@@ -48,20 +47,24 @@ def cannot_listen(host: str, port: int, exc: OSError) -> str:
     return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
 
 
-def serve_metrics(host: str, port: int, *, processes: int = 1) -> str | None:
-    """Serve Prometheus metrics on ``host:port`` from a daemon thread of this process. With several
-    ``processes`` (uvicorn's workers, started after this call) they count in prometheus-client's
-    multiprocess mode, in a fresh directory that is returned (the caller removes it at exit), and this
-    supervising process serves their sum. Raises :class:`OSError` when the port is busy."""
+def serve_metrics(host: str, port: int, *, processes: int = 0) -> str | None:
+    """Serve Prometheus metrics on ``host:port`` from a daemon thread of this process. When the figures
+    are counted by other ``processes`` (the server's API processes, started after this call) they count
+    in prometheus-client's multiprocess mode, in a fresh directory that is returned (the caller removes
+    it at exit), and this supervising process serves their sum. Raises :class:`OSError` when the port
+    is busy."""
+    directory: str | None = None
+    if processes > 0:
+        # Before prometheus-client is imported: it picks its value store once, at import, and the API
+        # processes are forked from this one.
+        directory = tempfile.mkdtemp(prefix="flashpanel-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
     from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
 
     registry = REGISTRY
-    directory: str | None = None
-    if processes > 1:
+    if directory is not None:
         from prometheus_client import multiprocess
 
-        directory = tempfile.mkdtemp(prefix="flashpanel-metrics-")
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory  # read by the worker processes when they start
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
     try:
@@ -75,6 +78,22 @@ def serve_metrics(host: str, port: int, *, processes: int = 1) -> str | None:
 
 def cannot_serve_metrics(host: str, port: int, exc: OSError) -> str:
     return f"cannot serve metrics on {host}:{port}: {exc.strerror or exc}"
+
+
+def die_with_supervisor() -> None:
+    """In an API process: be killed when the supervising process dies, even by SIGKILL (Linux), so a
+    ``kill -9`` of ``flashpanel serve`` stops the server as it did when one process served, and never
+    leaves an orphan holding the port."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() == 1:  # the supervisor was already gone before the request took effect
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -112,56 +131,62 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def log_config() -> dict[str, Any]:
-    """uvicorn's logging plus flashpanel's: its access lines on stdout (where uvicorn wrote its own),
-    everything else flashpanel logs, INFO and up, on stderr."""
-    config: dict[str, Any] = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
-    config["formatters"]["flashpanel"] = {
-        "()": "uvicorn.logging.DefaultFormatter",
-        "fmt": "%(levelprefix)s %(name)s: %(message)s",
+    """granian's logging plus flashpanel's: everything flashpanel logs, INFO and up, on stderr. The
+    access lines do not go through ``logging`` here: the app writes them to stdout in batches
+    (``flashpanel.api.access_log.BufferedLines``)."""
+    from granian.log import LOGGING_CONFIG
+
+    config: dict[str, Any] = {
+        key: dict(value) if isinstance(value, dict) else value for key, value in LOGGING_CONFIG.items()
     }
-    # A plain formatter: uvicorn's copies every record to colour its level, a third of a line's cost.
-    config["formatters"]["flashpanel.access"] = {"format": "%(levelname)s:     %(message)s"}
-    config["handlers"]["flashpanel.access"] = {
-        "formatter": "flashpanel.access",
-        "class": "logging.StreamHandler",
-        "stream": "ext://sys.stdout",
-    }
+    config["formatters"]["flashpanel"] = {"format": "%(levelname)s:     %(name)s: %(message)s"}
     config["handlers"]["flashpanel"] = {
         "formatter": "flashpanel",
         "class": "logging.StreamHandler",
         "stream": "ext://sys.stderr",
     }
     config["loggers"]["flashpanel"] = {"handlers": ["flashpanel"], "level": "INFO", "propagate": False}
-    config["loggers"]["flashpanel.access"] = {"handlers": ["flashpanel.access"], "level": "INFO", "propagate": False}
     return config
 
 
 def run(args: argparse.Namespace, sock: socket.socket) -> None:
+    from granian._granian import SocketHolder
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+    from granian.server.mp import MPServer
+
     if args.no_access_log:
-        os.environ["FLASHPANEL_ACCESS_LOG"] = "false"  # read by the app factory, in every worker process
-    config = uvicorn.Config(
+        os.environ["FLASHPANEL_ACCESS_LOG"] = "false"  # read by the app factory, in every API process
+    if args.proxy_headers:
+        os.environ[FORWARDED_ALLOW_IPS_ENV] = args.forwarded_allow_ips
+    else:
+        os.environ.pop(FORWARDED_ALLOW_IPS_ENV, None)
+    fd = sock.fileno()
+
+    class OnInheritedSocket(MPServer):
+        """granian, serving on the socket this process already listens on instead of binding its own.
+        (granian's own code does the same on platforms where it cannot share a socket by address.)"""
+
+        def _init_shared_socket(self) -> None:
+            self._ssp = None
+            self._shd = SocketHolder(fd, False, BACKLOG)  # type: ignore[call-arg,assignment]  # (fd, uds, backlog)
+            self._sfd = fd  # type: ignore[assignment]
+            self._sso = sock
+
+    server = OnInheritedSocket(
         "flashpanel.app:create_served_app",
-        factory=True,
-        host=args.host,
+        address=args.host,
         port=args.port,
+        interface=Interfaces.ASGI,
         workers=args.workers,
-        access_log=False,  # flashpanel writes its own access lines (flashpanel.api.access_log)
-        log_config=log_config(),
-        log_level="info",
-        proxy_headers=args.proxy_headers,
-        forwarded_allow_ips=args.forwarded_allow_ips,
+        factory=True,
+        backlog=BACKLOG,
+        log_access=False,  # flashpanel writes its own access lines (flashpanel.api.access_log)
+        log_dictconfig=log_config(),
+        log_level=LogLevels.info,
+        respawn_failed_workers=True,  # an API process that dies is replaced (a crash loop still stops)
     )
-    # uvicorn announces the address only when it binds the socket itself
-    where = f"[{args.host}]" if ":" in args.host else args.host
-    logging.getLogger("uvicorn.error").info("listening on http://%s:%d (Press CTRL+C to quit)", where, args.port)
-    if args.workers > 1:
-        Multiprocess(config, sockets=[sock]).run()
-        return
-    server = uvicorn.Server(config)
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how a foreground server is stopped
-        server.run(sockets=[sock])
-    if not server.started:
-        sys.exit(STARTUP_FAILURE)
+    server.serve()
 
 
 if __name__ == "__main__":

@@ -10,8 +10,11 @@ from flashpanel.crypto import SecretBox
 from flashpanel.db.runner import Database
 
 if TYPE_CHECKING:
+    import asyncio
+
     from cachetools import TTLCache
 
+    from flashpanel.admin.catalog import ProviderBalance
     from flashpanel.api.ratelimit import FailureCounter, RateLimits
     from flashpanel.background import BackgroundCalls
     from flashpanel.otp.availability import AvailabilityCache
@@ -39,3 +42,8 @@ class AppState:
     payment_gateways: dict[str, Gateway]
     # Webhook calls with a bad signature, per client address (api/webhooks.py).
     webhook_signature_failures: FailureCounter
+    # The back office: failed operator log-ins per name and per address (admin/pages/login.py), the
+    # balances last read from each provider (admin/catalog.py), running stock imports (admin/stock.py).
+    operator_login_failures: tuple[FailureCounter, FailureCounter]
+    provider_balances: dict[str, ProviderBalance]
+    stock_imports: set[asyncio.Task[Any]]

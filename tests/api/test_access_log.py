@@ -81,3 +81,36 @@ def test_the_token_of_a_password_reset_link_never_reaches_the_access_log() -> No
     assert request_path({"path": "/reset/Abc-123_x", "raw_path": b"/reset/Abc-123_x?a=1"}) == "/reset/[redacted]"
     assert request_path({"path": "/reset/Abc-123_x"}) == "/reset/[redacted]"
     assert request_path({"path": "/wallet/reset/x"}) == "/wallet/reset/x"
+
+
+async def test_served_lines_are_written_in_batches_and_flushed_when_the_server_stops() -> None:
+    import io
+
+    from flashpanel.api.access_log import BufferedLines
+
+    stream = io.StringIO()
+    lines = BufferedLines(stream, interval=60)  # no timer fires during this test
+    lines.write("first")
+    lines.write("second")
+    assert stream.getvalue() == ""  # batched, not one write per request
+
+    async def app(scope: dict[str, object], receive: object, send: Callable[..., object]) -> None:
+        await send({"type": "lifespan.shutdown.complete"})  # type: ignore[misc]
+
+    async def send(message: dict[str, object]) -> None:
+        pass
+
+    await AccessLog(app, lines)({"type": "lifespan"}, None, send)
+    assert stream.getvalue() == "INFO:     first\nINFO:     second\n"
+
+
+def test_a_full_batch_is_written_at_once() -> None:
+    import io
+
+    from flashpanel.api.access_log import BufferedLines
+
+    stream = io.StringIO()
+    lines = BufferedLines(stream, interval=60, max_lines=2)
+    lines.write("a")
+    lines.write("b")
+    assert stream.getvalue().splitlines() == ["INFO:     a", "INFO:     b"]

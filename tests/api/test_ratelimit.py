@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 
@@ -121,3 +122,37 @@ async def test_with_redis_failures_recorded_by_other_processes_block_once_this_o
     finally:
         await here.close()
         await elsewhere.close()
+
+
+async def test_with_redis_one_script_counts_like_limits_and_returns_its_window_figures() -> None:
+    if not REDIS_URL:
+        pytest.skip("needs Redis: the shared rate limits")
+    from limits.aio.storage import RedisStorage
+    from limits.aio.strategies import MovingWindowRateLimiter
+
+    from flashpanel.api.ratelimit import RateClass
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    limits = RateLimits(Settings(redis_url=REDIS_URL, rate_limit_balance="3/minute"))
+    reference_storage = RedisStorage("async+" + REDIS_URL, implementation="redispy")
+    reference = MovingWindowRateLimiter(reference_storage)
+    item = parse("3/minute")
+    try:
+        started = time.time()
+        answers = [await limits.hit(RateClass.BALANCE, "digest-a") for _ in range(4)]
+        assert [allowed for allowed, _ in answers] == [True, True, True, False]
+        assert [headers.remaining for _, headers in answers] == [2, 1, 0, 0]
+        assert all(headers.limit == 3 for _, headers in answers)
+        # the same key and layout as limits: its own view of the window agrees
+        stats = await reference.get_window_stats(item, "balance", "digest-a")
+        assert stats.remaining == 0
+        assert answers[-1][1].reset == math.ceil(stats.reset_time)
+        assert started + 60 <= answers[-1][1].reset <= time.time() + 61
+        assert not await reference.test(item, "balance", "digest-a")
+        # another key, and a hit limits counts, are seen by the script
+        await reference.hit(item, "balance", "digest-b")
+        allowed, headers = await limits.hit(RateClass.BALANCE, "digest-b")
+        assert (allowed, headers.remaining) == (True, 1)
+    finally:
+        await limits.close()
+        await reference_storage.bridge.storage.aclose()  # type: ignore[attr-defined]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import socket
+import time
 from pathlib import Path
 
 import httpx
@@ -91,3 +92,55 @@ def test_serve_on_a_busy_port_fails_in_one_line_before_any_background_loop_runs(
     assert code != 0
     assert output.strip().splitlines() == [f"error: cannot listen on 127.0.0.1:{port}: Address already in use"]
     assert db.read_sync(lambda c: c.scalar("SELECT status FROM otp_orders WHERE id = 1")) == "waiting"
+
+
+def _client_of_logged_healthz(settings: Settings, tmp_path: Path, *flags: str) -> str:
+    port = free_port()
+    log = tmp_path / "serve.log"
+    process = spawn(settings, tmp_path, log, "serve", "--no-worker", "--port", str(port), *flags)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until(process, log, lambda: httpx.get(f"{base}/healthz").status_code == 200, what="no start")
+        forwarded = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+        assert httpx.get(f"{base}/healthz?from=proxy", headers=forwarded).status_code == 200
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+    (line,) = [line for line in log.read_text().splitlines() if '"GET /healthz"' in line][-1:]
+    return line.split()[1].rsplit(":", 1)[0]
+
+
+def test_forwarded_headers_count_only_with_proxy_headers_and_from_a_trusted_address(
+    settings: Settings, tmp_path: Path
+) -> None:
+    assert _client_of_logged_healthz(settings, tmp_path) == "127.0.0.1"
+    assert _client_of_logged_healthz(settings, tmp_path, "--proxy-headers") == "203.0.113.9"
+    untrusted = ("--proxy-headers", "--forwarded-allow-ips", "192.0.2.1")
+    assert _client_of_logged_healthz(settings, tmp_path, *untrusted) == "127.0.0.1"
+
+
+def test_a_kill_9_of_serve_leaves_no_api_process_holding_the_port(settings: Settings, tmp_path: Path) -> None:
+    port = free_port()
+    log = tmp_path / "serve.log"
+    process = spawn(settings, tmp_path, log, "serve", "--no-worker", "--port", str(port))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(process, log, lambda: httpx.get(f"{base}/healthz").status_code == 200, what="no start")
+    finally:
+        process.send_signal(signal.SIGKILL)  # the supervisor only: its API process must not outlive it
+        process.wait(timeout=30)
+
+    def port_is_free() -> bool:
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", port))
+                probe.listen()
+            except OSError:
+                return False
+            return True
+
+    deadline = time.monotonic() + 10
+    while not port_is_free():
+        assert time.monotonic() < deadline, "an API process still holds the port after kill -9 of serve"
+        time.sleep(0.1)

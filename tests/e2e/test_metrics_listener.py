@@ -45,6 +45,14 @@ def test_serve_exposes_its_metrics_on_their_own_listener_and_not_on_the_api_port
             response = httpx.get(f"http://127.0.0.1:{port}{path}")
             assert response.status_code == 404
             assert response.json()["success"] is False
+        # the request metrics: the two 404s above, counted in the class of unknown API-less paths
+        wait_until(
+            process,
+            log,
+            lambda: 'flashpanel_http_requests_total{endpoint="web"} 2.0' in httpx.get(metrics).text,
+            what="no request metrics on the metrics listener",
+        )
+        assert 'flashpanel_http_request_duration_seconds_count{endpoint="web"} 2.0' in httpx.get(metrics).text
     finally:
         _stop(process, log)
 

@@ -36,6 +36,8 @@ account_products = Table(
     Column("description", Text, nullable=False, server_default=""),
     Column("active", Boolean, nullable=False, server_default=true()),
     Column("created_at", Float, nullable=False),
+    # What one item cost the operator (optional): the back office's profit figures use it when set.
+    Column("unit_cost_cents", BigInteger, nullable=True),
 )
 
 account_orders = Table(

@@ -1,7 +1,10 @@
 """Per-key, per-endpoint-class rate limits (moving window), shared through Redis when configured.
 
-With Redis, ``limits``' moving window does the counting, so every process shares one budget per key.
-Without it, the counting is :class:`LocalWindow`'s: ``limits``' in-memory moving window keeps one
+With Redis, every process shares one budget per key, in ``limits``' moving-window layout (one list of
+hit times per key, newest first). A rate-limited request costs one round trip there: :data:`HIT_SCRIPT`
+counts the hit and returns the window's figures together, where ``limits`` needs a second call for
+them (D43). Failure counters (log-ins, bad keys) still use ``limits`` itself, on the same layout.
+Without Redis, the counting is :class:`LocalWindow`'s: ``limits``' in-memory moving window keeps one
 object per request and, under load, re-scans every key on a worker thread after nearly every hit,
 which cost a fifth of the API process's CPU on GET /balance (docs/benchmarks.md, D18).
 """
@@ -13,6 +16,7 @@ import time
 from array import array
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import RedisStorage
@@ -24,6 +28,40 @@ from flashpanel.errors import RateLimited
 SLICES = 60  # a local window counts hits in slices of 1/60 of its length (1 s for a per-minute limit)
 SLOTS = SLICES + 1  # a slice stays until its end is a window old: the window spans 61 slice numbers
 _ZEROS = SLOTS * array("L").itemsize
+
+
+# limits' acquire_moving_window.lua (cost 1) followed by its moving_window.lua, in one script: whether the
+# hit was counted, how many hits the window holds now and the time of the oldest (a string: Lua numbers
+# come back from Redis truncated to integers).
+HIT_SCRIPT = """
+local now = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+local expiry = tonumber(ARGV[3])
+local since = now - expiry
+local allowed = 0
+local last = redis.call('lindex', KEYS[1], limit - 1)
+if not (last and tonumber(last) >= since) then
+    redis.call('lpush', KEYS[1], ARGV[1])
+    redis.call('ltrim', KEYS[1], 0, limit - 1)
+    redis.call('expire', KEYS[1], expiry)
+    allowed = 1
+end
+local low, high, found = 0, limit - 1, -1
+while low <= high do
+    local mid = math.floor((low + high) / 2)
+    local value = tonumber(redis.call('lindex', KEYS[1], mid))
+    if value and value >= since then
+        found = mid
+        low = mid + 1
+    else
+        high = mid - 1
+    end
+end
+if found < 0 then
+    return {allowed, 0, ARGV[1]}
+end
+return {allowed, found + 1, redis.call('lindex', KEYS[1], found)}
+"""
 
 
 class RateClass(StrEnum):
@@ -172,10 +210,14 @@ class RateLimits:
         self._auth_failures = parse(settings.rate_limit_auth_failures)
         self._shared: MovingWindowRateLimiter | None = None
         self._storage: RedisStorage | None = None
+        self._hit_script: Any = None
         if settings.redis_url:
             # redis-py's asyncio client (a dependency anyway), so shutdown can close its pool.
             self._storage = RedisStorage("async+" + settings.redis_url, implementation="redispy")
             self._shared = MovingWindowRateLimiter(self._storage)
+            bridge: Any = self._storage.bridge
+            self._hit_script = bridge.get_connection().register_script(HIT_SCRIPT)  # EVALSHA, EVAL if unknown
+            self._key_prefix: str = bridge.key_prefix
         self._local: dict[RateClass, LocalWindow] = {}  # counts requests only when there is no Redis
         if self._shared is None:
             self._local = {rate_class: LocalWindow(item) for rate_class, item in self._items.items()}
@@ -195,9 +237,11 @@ class RateLimits:
         if self._shared is None:
             allowed, remaining, reset = self._local[rate_class].hit(key_digest, time.time())
             return allowed, RateHeaders(item.amount, remaining, reset)
-        allowed = await self._shared.hit(item, rate_class.value, key_digest)
-        stats = await self._shared.get_window_stats(item, rate_class.value, key_digest)
-        return allowed, RateHeaders(item.amount, max(0, stats.remaining), math.ceil(stats.reset_time))
+        expiry = item.get_expiry()
+        key = f"{self._key_prefix}:{item.key_for(rate_class.value, key_digest)}"  # where limits keeps it
+        allowed, hits, oldest = await self._hit_script(keys=[key], args=[time.time(), item.amount, expiry])
+        reset = math.ceil(float(oldest) + expiry)
+        return bool(allowed), RateHeaders(item.amount, max(0, item.amount - int(hits)), reset)
 
     async def check_auth_failures(self, client_ip: str) -> None:
         """Refuse a client IP that has sent too many bad keys recently.

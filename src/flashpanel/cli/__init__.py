@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from flashpanel.cli import accounts, dbcmd, demo, dev, otp, payments, providers, server, smm, users
+from flashpanel.cli import accounts, admins, dbcmd, demo, dev, otp, payments, providers, server, smm, users
 
 app = typer.Typer(
     help="flashpanel: a reseller panel backend (SMM, OTP numbers, accounts).",
@@ -21,6 +21,7 @@ app.add_typer(accounts.app, name="accounts")
 app.add_typer(providers.app, name="providers")
 app.add_typer(dev.app, name="dev")
 app.add_typer(payments.app, name="payments")
+app.add_typer(admins.app, name="admins")
 server.register(app)
 
 

@@ -10,11 +10,12 @@ from typing import Annotated
 
 import typer
 
+from flashpanel.admin import payments as back_office
+from flashpanel.admin.audit import cli_actor
 from flashpanel.cli.common import database, fail, read, table, write
 from flashpanel.config import get_settings
 from flashpanel.payments.credit import confirm_topup
 from flashpanel.payments.gateways import configured_gateways
-from flashpanel.payments.manual import approve_transfer, reject_transfer
 from flashpanel.payments.topups import STATUSES, Topup, find_topup, list_for_operator
 
 app = typer.Typer(help="Wallet top-ups: gateway payments and bank transfers.", no_args_is_help=True)
@@ -72,8 +73,8 @@ def recheck(reference: str) -> None:
 
 @app.command("approve")
 def approve(reference: str) -> None:
-    """Credit a bank transfer awaiting approval (once)."""
-    typer.echo(_line(write(approve_transfer, reference=reference)))
+    """Credit a bank transfer awaiting approval (once; audited as ``cli:<system user>``)."""
+    typer.echo(_line(write(back_office.approve, actor=cli_actor(), reference=reference)))
 
 
 @app.command("reject")
@@ -81,5 +82,5 @@ def reject(
     reference: str,
     note: Annotated[str, typer.Option(help="Why (shown to the operator; kept on the top-up)")],
 ) -> None:
-    """Refuse a bank transfer awaiting approval; nothing is credited."""
-    typer.echo(_line(write(reject_transfer, reference=reference, note=note)))
+    """Refuse a bank transfer awaiting approval; nothing is credited (audited as ``cli:<system user>``)."""
+    typer.echo(_line(write(back_office.reject, actor=cli_actor(), reference=reference, note=note)))

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from flashpanel.admin import cli_money
+from flashpanel.admin.audit import cli_actor
 from flashpanel.cli.common import amount, database, fail, read, table, write
 from flashpanel.config import get_settings
 from flashpanel.customers import accounts, overview, service
@@ -42,7 +44,7 @@ def topup(
     credit = amount(value, signed=True)
     if credit <= 0:
         fail(f"top-up amount must be positive, got {value.strip()!r} (a correction is `users adjust`)")
-    balance = write(service.top_up, name=name, amount=credit, note=note)
+    balance = write(cli_money.top_up, actor=cli_actor(), name=name, amount=credit, note=note)
     typer.echo(f"{name}: balance {balance}")
 
 
@@ -56,7 +58,7 @@ def adjust(
     change = amount(value, signed=True)
     if note is None or not note.strip():
         fail("--note is required: say why the balance is corrected")
-    balance = write(service.adjust_balance, name=name, amount=change, note=note)
+    balance = write(cli_money.adjust, actor=cli_actor(), name=name, amount=change, note=note)
     typer.echo(f"{name}: adjusted by {change}, balance {balance}")
 
 

@@ -8,7 +8,9 @@ Nothing on a request path talks to the database any other way.
 - SQLite (the embedded default): one writer thread holding the only write connection (``BEGIN
   IMMEDIATE``, with group commit: ``db/sqlite_writer.py``), reads on the event loop's own connection
   (blocking callers use a few reader threads); WAL mode lets readers run beside the writer.
-- PostgreSQL: a fixed set of threads, each owning one psycopg connection; reads and writes share them.
+- PostgreSQL: reads run on the event loop, psycopg's async driver running the same unit-of-work
+  functions inside a greenlet (``db/postgres_async.py``); writes and blocking callers use a fixed set
+  of threads, each owning one psycopg connection.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
+from flashpanel.db.postgres_async import AsyncPostgres, Result, await_only
 from flashpanel.db.sqlite_writer import SqliteWriter
 
 P = ParamSpec("P")
@@ -79,6 +82,19 @@ class Conn:
         return " FOR UPDATE" if self.is_postgres else ""
 
 
+class AsyncConn(Conn):
+    """The same interface on a psycopg ``AsyncConnection``, for units of work run by
+    :class:`~flashpanel.db.postgres_async.AsyncPostgres` (each statement awaits on the event loop)."""
+
+    __slots__ = ()
+
+    def execute(self, sql: str, params: Params = ()) -> Any:
+        return Result(await_only(self._raw.execute(_to_pyformat(sql), params)))
+
+    def executemany(self, sql: str, rows: Sequence[Params]) -> None:
+        await_only(self._raw.cursor().executemany(_to_pyformat(sql), rows))
+
+
 _PYFORMAT_CACHE: dict[str, str] = {}
 
 
@@ -116,9 +132,13 @@ class Database:
         self._lock = threading.Lock()
         self._inline_reads = not self.is_postgres
         self._sqlite_writer: SqliteWriter | None = None
+        self._async_postgres: AsyncPostgres | None = None
         if self.is_postgres:
             self._writer = ThreadPoolExecutor(max_workers=pool_size, thread_name_prefix="fp-db")
             self._reader = self._writer
+            self._async_postgres = AsyncPostgres(
+                postgres_dsn(url), size=pool_size, make_conn=lambda raw: AsyncConn(raw, "postgresql")
+            )
         else:
             self._sqlite_path = sqlite_path(url)
             self._sqlite_writer = SqliteWriter(self._connect)
@@ -132,6 +152,8 @@ class Database:
         if self._sqlite_writer is not None:
             result: T = await self._sqlite_writer.run(fn, args, kwargs)
             return result
+        # PostgreSQL writes stay on the threads: a unit of several round trips holds its connection
+        # longer on a busy event loop than on a thread that resumes as soon as its answer arrives (D44).
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._writer, partial(self._in_transaction, fn, args, kwargs, True))
 
@@ -166,6 +188,8 @@ class Database:
             self._sqlite_writer.close()
         else:
             self._writer.shutdown(wait=True)
+        if self._async_postgres is not None:
+            self._async_postgres.close()
         self._reader.shutdown(wait=True)
         with self._lock:
             for raw in self._connections:
@@ -177,8 +201,8 @@ class Database:
     async def _read(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any], write: bool | None) -> T:
         if self._inline_reads:
             return self._in_transaction(fn, args, kwargs, write)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._reader, partial(self._in_transaction, fn, args, kwargs, write))
+        assert self._async_postgres is not None  # PostgreSQL reads: autocommit, statement by statement
+        return await self._async_postgres.run(fn, args, kwargs, write=False)
 
     def _in_transaction(
         self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any], write: bool | None

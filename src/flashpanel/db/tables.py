@@ -1,6 +1,7 @@
 """Every table, imported from its domain so that ``metadata`` knows them all."""
 
 from flashpanel.accounts.tables import account_categories, account_orders, account_products, stock_items
+from flashpanel.admin.tables import audit_log, operators, stock_imports
 from flashpanel.customers.tables import customers, password_resets
 from flashpanel.db.metadata import metadata
 from flashpanel.otp.tables import otp_countries, otp_orders, otp_service_providers, otp_services
@@ -14,9 +15,11 @@ __all__ = [
     "account_categories",
     "account_orders",
     "account_products",
+    "audit_log",
     "customers",
     "ledger_entries",
     "metadata",
+    "operators",
     "otp_countries",
     "otp_orders",
     "otp_service_providers",
@@ -26,6 +29,7 @@ __all__ = [
     "smm_orders",
     "smm_refills",
     "smm_services",
+    "stock_imports",
     "stock_items",
     "topups",
     "web_sessions",

@@ -54,6 +54,7 @@ class Changes(TypedDict, total=False):
     last_error: str | None
     attention: str | None
     attention_at: float | None
+    cost: str | None
 
 
 _SETTABLE: Final = frozenset(Changes.__annotations__)

@@ -18,6 +18,7 @@ from flashpanel.errors import NotFound, RuleViolation
 from flashpanel.otp.catalog import Source, sources_of
 from flashpanel.otp.lifecycle import Applied, ListedOrder, OtpOrder, apply_transition
 from flashpanel.providers.base import Activation
+from flashpanel.providers.catalog_sync import cost_text
 from flashpanel.wallet import ledger
 
 # How long a purchase may stay between its debit and the provider's answer before the worker decides
@@ -114,6 +115,8 @@ def activate(
         upstream_activation_id=activation.activation_id,
         expires_at=expires_at,
         next_check_at=first_check,
+        # What the provider charged, in its currency as it said it (as smm_orders.cost): the back office's profit.
+        cost=None if activation.cost is None else cost_text(activation.cost),
     )
     if done is not None:
         customer_id = done.order.customer_id

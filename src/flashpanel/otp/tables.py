@@ -80,6 +80,8 @@ otp_orders = Table(
     # upstream), and since when; NULL when there is nothing to do.
     Column("attention", Text, nullable=True),
     Column("attention_at", Float, nullable=True),
+    # What the provider charged for the number, as it said it (as smm_orders.cost): the dashboard's profit.
+    Column("cost", String(32), nullable=True),
     Index("ix_otp_orders_customer_id_id", "customer_id", "id"),
     Index("ix_otp_orders_status_expires_at", "status", "expires_at"),
     Index("ix_otp_orders_status_next_check_at", "status", "next_check_at"),

@@ -1,0 +1,156 @@
+"""Catalog and providers: SMM services with their margins, bulk enable/disable; providers with status,
+enable/disable and their balance."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.params import FromPath
+
+from flashpanel.admin import catalog
+from flashpanel.admin import providers as admin_providers
+from flashpanel.admin.access import CurrentOperator, OperatorView, redirect, render
+from flashpanel.admin.actions import perform
+from flashpanel.api.context import app_state
+from flashpanel.errors import FlashpanelError
+from flashpanel.providers.base import ProviderError
+from flashpanel.providers.service import list_providers
+from flashpanel.web.forms import FORM
+
+
+class ServicesForm(msgspec.Struct):
+    request_id: str
+    action: str  # enable | disable | markup
+    markup: str = ""
+    service_ids: list[int] | int = msgspec.field(default_factory=list)
+
+
+Services = Annotated[ServicesForm, FORM]
+
+
+class ProviderForm(msgspec.Struct):
+    request_id: str
+    url: str = ""
+    api_key: str = ""  # write-only: never shown again, never audited
+    markup: str = ""
+
+
+ProviderAction = Annotated[ProviderForm, FORM]
+
+
+@get("/catalog")
+async def catalog_page(request: Request[Any, Any, Any], me: CurrentOperator) -> Response[Any]:
+    db = app_state(request).db
+    services = await db.read(catalog.smm_services)
+    otp = await db.read(catalog.otp_services)
+    return render(request, "admin/catalog.html", services=services, otp=otp, active="catalog")
+
+
+@post("/catalog/smm")
+async def set_services(request: Request[Any, Any, Any], me: CurrentOperator, data: Services) -> Response[Any]:
+    ids = data.service_ids if isinstance(data.service_ids, list) else [data.service_ids]
+    try:
+        if data.action == "markup":
+            repriced = await perform(
+                app_state(request).db,
+                catalog.apply_markup,
+                actor=me.actor,
+                service_ids=ids,
+                markup=admin_providers.parse_markup(data.markup),
+                request_id=data.request_id,
+            )
+            return redirect(
+                request, "/catalog", flash=f"{repriced} services repriced at cost + {data.markup.strip()}%."
+            )
+        changed = await perform(
+            app_state(request).db,
+            catalog.set_services_active,
+            actor=me.actor,
+            service_ids=ids,
+            active=data.action == "enable",
+            request_id=data.request_id,
+        )
+    except FlashpanelError as exc:
+        return redirect(request, "/catalog", flash=exc.message, level="error")
+    return redirect(request, "/catalog", flash=f"{changed} services {data.action}d.")
+
+
+@get("/providers")
+async def providers_page(request: Request[Any, Any, Any], me: CurrentOperator) -> Response[Any]:
+    state = app_state(request)
+    rows = await state.db.read(list_providers)
+    return render(
+        request, "admin/providers.html", providers=rows, balances=catalog.cached_balances(state), active="providers"
+    )
+
+
+@post("/providers/{name:str}/{verb:str}")
+async def provider_action(
+    request: Request[Any, Any, Any],
+    me: CurrentOperator,
+    name: FromPath[str],
+    verb: FromPath[str],
+    data: ProviderAction,
+) -> Response[Any]:
+    state = app_state(request)
+    if verb in ("update", "import"):
+        return await _change_provider(request, me, name, verb, data)
+    if verb == "balance":
+        balance = await catalog.check_balance(state, name=name)
+        text = f"{name}: {balance.amount} {balance.currency}" if balance.error is None else f"{name}: {balance.error}"
+        return redirect(request, "/providers", flash=text, level="success" if balance.error is None else "error")
+    if verb not in ("enable", "disable"):
+        return redirect(request, "/providers", flash=f"Unknown action {verb!r}", level="error")
+    try:
+        await perform(
+            state.db,
+            catalog.set_provider_active,
+            actor=me.actor,
+            name=name,
+            active=verb == "enable",
+            request_id=data.request_id,
+        )
+    except FlashpanelError as exc:
+        return redirect(request, "/providers", flash=exc.message, level="error")
+    return redirect(request, "/providers", flash=f"{name} {verb}d.")
+
+
+async def _change_provider(
+    request: Request[Any, Any, Any], me: OperatorView, name: str, verb: str, data: ProviderForm
+) -> Response[Any]:
+    state = app_state(request)
+    try:
+        if verb == "update":
+            await perform(
+                state.db,
+                admin_providers.update_provider,
+                actor=me.actor,
+                name=name,
+                secrets=state.secrets,
+                url=data.url.strip() or None,
+                api_key=data.api_key.strip() or None,
+                request_id=data.request_id,
+            )
+            return redirect(request, "/providers", flash=f"{name} saved.")
+        report = await admin_providers.import_from(
+            state,
+            actor=me.actor,
+            name=name,
+            markup=admin_providers.parse_markup(data.markup),
+            request_id=data.request_id,
+        )
+    except FlashpanelError as exc:
+        return redirect(request, "/providers", flash=exc.message, level="error")
+    except ProviderError as exc:
+        return redirect(request, "/providers", flash=f"{name}: {exc.message}", level="error")
+    return redirect(
+        request,
+        "/providers",
+        flash=f"Imported from {name}: {report.created} created, {report.updated} updated, "
+        f"{len(report.rejected)} unreadable.",
+    )
+
+
+routes = [catalog_page, set_services, providers_page, provider_action]

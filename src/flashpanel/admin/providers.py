@@ -1,0 +1,112 @@
+"""Providers changed from the back office: a new URL, a replaced key (write-only: never shown, never
+audited), and an import of an SMM provider's services with a markup. Owner-only, audited; the work is
+``providers.service`` and ``providers.catalog_sync``'s, as for ``flashpanel providers`` and ``smm
+services import-from``."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from flashpanel.admin.actions import audited, perform
+from flashpanel.admin.audit import Actor, record, refuse_a_seen_form
+from flashpanel.admin.roles import Permission, require
+from flashpanel.crypto import SecretBox
+from flashpanel.db.runner import Conn
+from flashpanel.errors import RuleViolation
+from flashpanel.providers import catalog_sync, service
+from flashpanel.providers.base import UpstreamCatalog
+from flashpanel.providers.kinds import SMM_V2
+from flashpanel.providers.smm_v2 import SmmV2Provider
+from flashpanel.state import AppState
+
+
+@audited("provider.update", "provider")
+def update_provider(
+    conn: Conn,
+    *,
+    actor: Actor,
+    name: str,
+    secrets: SecretBox,
+    url: str | None,
+    api_key: str | None,
+    request_id: str | None = None,
+) -> None:
+    require(actor.role, Permission.CATALOG)
+    refuse_a_seen_form(conn, request_id=request_id)
+    before = service.get_provider_or_raise(conn, name=name)
+    after = service.update_provider(conn, secrets=secrets, name=name, url=url, api_key=api_key)
+    record(
+        conn,
+        actor=actor,
+        action="provider.update",
+        object_kind="provider",
+        object_id=name,
+        before={"url": before.url},
+        after={"url": after.url, "key_replaced": api_key is not None},
+        request_id=request_id,
+    )
+
+
+def parse_markup(text: str) -> Decimal:
+    try:
+        markup = Decimal(text.strip())
+    except InvalidOperation:
+        raise RuleViolation(f"Markup must be a percentage like 25 or 12.5, got {text!r}") from None
+    if not markup.is_finite() or markup < 0:
+        raise RuleViolation("Markup must be a percentage of zero or more (prices never go below cost)")
+    return markup
+
+
+@audited("catalog.smm.import", "provider")
+def import_listing(
+    conn: Conn,
+    *,
+    actor: Actor,
+    name: str,
+    listing: UpstreamCatalog,
+    markup: Decimal,
+    request_id: str | None = None,
+) -> catalog_sync.CatalogReport:
+    require(actor.role, Permission.CATALOG)
+    refuse_a_seen_form(conn, request_id=request_id)
+    row = service.provider_row(conn, name=name)
+    report = catalog_sync.import_services(
+        conn,
+        provider_id=row.id,
+        exchange_rate=row.exchange_rate,
+        services=listing.services,
+        markup_percent=markup,
+        rejected=listing.rejected,
+    )
+    record(
+        conn,
+        actor=actor,
+        action="catalog.smm.import",
+        object_kind="provider",
+        object_id=name,
+        after={
+            "markup": str(markup),
+            "created": report.created,
+            "updated": report.updated,
+            "rejected": len(report.rejected),
+        },
+        request_id=request_id,
+    )
+    return report
+
+
+async def import_from(
+    state: AppState, *, actor: Actor, name: str, markup: Decimal, request_id: str | None
+) -> catalog_sync.CatalogReport:
+    """Fetch the provider's services (outside any transaction: it waits on the network), then import."""
+    require(actor.role, Permission.CATALOG)  # before calling the upstream at all
+    row = await state.db.read(service.provider_row, name=name)
+    if row.kind != SMM_V2:
+        raise RuleViolation(f"Provider {name!r} is {row.kind}; services are imported from smm-v2 providers")
+    adapter = service.adapter_for(row, state.secrets)
+    assert isinstance(adapter, SmmV2Provider)
+    listing = await adapter.services()
+    report: catalog_sync.CatalogReport = await perform(
+        state.db, import_listing, actor=actor, name=name, listing=listing, markup=markup, request_id=request_id
+    )
+    return report

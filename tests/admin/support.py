@@ -1,0 +1,68 @@
+"""Operators for tests: created as ``flashpanel admins create`` does, logged in over HTTP with TOTP codes."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import httpx
+
+from flashpanel.admin import operators, totp
+from flashpanel.admin.audit import Actor
+from flashpanel.customers.passwords import hash_password
+from flashpanel.db.runner import Database
+
+OPERATOR_PASSWORD = "a long operator passphrase"
+TEST_ACTOR = Actor(name="cli:test", role="owner")
+_SECRET = re.compile(r'id="totp-secret" class="mono" type="text" value="([A-Z2-7]+)"')
+_CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
+
+def make_operator(db: Database, name: str, role: str = "owner") -> int:
+    operator_id: int = db.write_sync(
+        operators.create_operator,
+        actor=TEST_ACTOR,
+        name=name,
+        role=role,
+        password_hash=hash_password(OPERATOR_PASSWORD),
+    )
+    return operator_id
+
+
+def next_code(secret: str, *, steps_ahead: int = 1) -> str:
+    """A code for a step after the current one (still inside the accepted window): a code already used
+    in this 30-second step would be refused as a replay."""
+    return totp.current_code(secret, at=time.time() + steps_ahead * totp.STEP_SECONDS)
+
+
+async def csrf(client: httpx.AsyncClient, page: str) -> str:
+    response = await client.get(page)
+    match = _CSRF.search(response.text)
+    assert match, response.text
+    return match.group(1)
+
+
+async def post(client: httpx.AsyncClient, path: str, fields: dict[str, str], *, page: str) -> httpx.Response:
+    return await client.post(path, data={"_csrf_token": await csrf(client, page), **fields})
+
+
+async def enrol_and_log_in(client: httpx.AsyncClient, name: str) -> str:
+    """First log-in: password, then the enrolment page's secret and a code. Returns the TOTP secret."""
+    first = await post(
+        client, "/admin/login", {"name": name, "password": OPERATOR_PASSWORD, "code": ""}, page="/admin/login"
+    )
+    assert first.status_code == 303 and first.headers["location"] == "/admin/enrol", first.text
+    page = await client.get("/admin/enrol")
+    match = _SECRET.search(page.text)
+    assert match, page.text
+    secret = match.group(1)
+    done = await post(client, "/admin/enrol", {"code": totp.current_code(secret)}, page="/admin/enrol")
+    assert done.status_code == 303 and done.headers["location"] == "/admin", done.text
+    return secret
+
+
+def form_fields(html: str, action: str) -> dict[str, str]:
+    """The hidden fields of the form posting to ``action`` (its CSRF token and one-time request id)."""
+    start = html.index(f'action="{action}"')
+    end = html.index("</form>", start)
+    return dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', html[start:end]))
