@@ -1,5 +1,5 @@
 """Catalog and providers: SMM services with their margins, bulk enable/disable; providers with status,
-enable/disable and their balance."""
+enable/disable and their balance, added, edited, imported from and synced."""
 
 from __future__ import annotations
 
@@ -38,6 +38,19 @@ class ProviderForm(msgspec.Struct):
 
 
 ProviderAction = Annotated[ProviderForm, FORM]
+
+
+class NewProviderForm(msgspec.Struct):
+    request_id: str
+    name: str = ""
+    kind: str = ""
+    url: str = ""
+    api_key: str = ""  # write-only: stored encrypted, never shown, never audited
+    currency: str = "USD"
+    exchange_rate: str = "1"
+
+
+NewProvider = Annotated[NewProviderForm, FORM]
 
 
 @get("/catalog")
@@ -86,6 +99,28 @@ async def providers_page(request: Request[Any, Any, Any], me: CurrentOperator) -
     )
 
 
+@post("/providers")
+async def add_provider(request: Request[Any, Any, Any], me: CurrentOperator, data: NewProvider) -> Response[Any]:
+    state = app_state(request)
+    try:
+        info = await perform(
+            state.db,
+            admin_providers.add_provider,
+            actor=me.actor,
+            name=data.name,
+            kind=data.kind,
+            url=data.url,
+            api_key=data.api_key,
+            currency=data.currency,
+            exchange_rate=data.exchange_rate,
+            secrets=state.secrets,
+            request_id=data.request_id,
+        )
+    except FlashpanelError as exc:
+        return redirect(request, "/providers", flash=exc.message, level="error")
+    return redirect(request, "/providers", flash=f"Provider {info.name} added.")
+
+
 @post("/providers/{name:str}/{verb:str}")
 async def provider_action(
     request: Request[Any, Any, Any],
@@ -95,7 +130,7 @@ async def provider_action(
     data: ProviderAction,
 ) -> Response[Any]:
     state = app_state(request)
-    if verb in ("update", "import"):
+    if verb in ("update", "import", "sync"):
         return await _change_provider(request, me, name, verb, data)
     if verb == "balance":
         balance = await catalog.check_balance(state, name=name)
@@ -134,6 +169,14 @@ async def _change_provider(
                 request_id=data.request_id,
             )
             return redirect(request, "/providers", flash=f"{name} saved.")
+        if verb == "sync":
+            synced = await admin_providers.sync_now(state, actor=me.actor, name=name, request_id=data.request_id)
+            return redirect(
+                request,
+                "/providers",
+                flash=f"Synced {name}: {synced.updated} updated, {synced.disabled} disabled, "
+                f"{len(synced.repriced)} repriced, {len(synced.rejected)} unreadable.",
+            )
         report = await admin_providers.import_from(
             state,
             actor=me.actor,
@@ -153,4 +196,4 @@ async def _change_provider(
     )
 
 
-routes = [catalog_page, set_services, providers_page, provider_action]
+routes = [catalog_page, set_services, providers_page, add_provider, provider_action]
