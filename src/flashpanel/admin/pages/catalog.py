@@ -9,7 +9,7 @@ import msgspec
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
-from flashpanel.admin import catalog
+from flashpanel.admin import catalog, catalog_prices, stock
 from flashpanel.admin import providers as admin_providers
 from flashpanel.admin.access import CurrentOperator, OperatorView, redirect, render
 from flashpanel.admin.actions import perform
@@ -53,12 +53,60 @@ class NewProviderForm(msgspec.Struct):
 NewProvider = Annotated[NewProviderForm, FORM]
 
 
+class PriceForm(msgspec.Struct):
+    request_id: str
+    price: str = ""
+    status: str = "active"  # active | disabled
+
+
+Price = Annotated[PriceForm, FORM]
+
+
 @get("/catalog")
 async def catalog_page(request: Request[Any, Any, Any], me: CurrentOperator) -> Response[Any]:
     db = app_state(request).db
     services = await db.read(catalog.smm_services)
     otp = await db.read(catalog.otp_services)
-    return render(request, "admin/catalog.html", services=services, otp=otp, active="catalog")
+    products = await db.read(stock.products)
+    return render(request, "admin/catalog.html", services=services, otp=otp, products=products, active="catalog")
+
+
+@post("/catalog/otp/{service_id:int}")
+async def set_otp_service(
+    request: Request[Any, Any, Any], me: CurrentOperator, service_id: FromPath[int], data: Price
+) -> Response[Any]:
+    try:
+        await perform(
+            app_state(request).db,
+            catalog_prices.update_otp_service,
+            actor=me.actor,
+            service_id=service_id,
+            price=data.price,
+            active=data.status == "active",
+            request_id=data.request_id,
+        )
+    except FlashpanelError as exc:
+        return redirect(request, "/catalog", flash=exc.message, level="error")
+    return redirect(request, "/catalog", flash=f"OTP service {service_id} saved.")
+
+
+@post("/catalog/accounts/{product_id:int}")
+async def set_product(
+    request: Request[Any, Any, Any], me: CurrentOperator, product_id: FromPath[int], data: Price
+) -> Response[Any]:
+    try:
+        await perform(
+            app_state(request).db,
+            catalog_prices.update_product,
+            actor=me.actor,
+            product_id=product_id,
+            price=data.price,
+            active=data.status == "active",
+            request_id=data.request_id,
+        )
+    except FlashpanelError as exc:
+        return redirect(request, "/catalog", flash=exc.message, level="error")
+    return redirect(request, "/catalog", flash=f"Product {product_id} saved.")
 
 
 @post("/catalog/smm")
@@ -196,4 +244,12 @@ async def _change_provider(
     )
 
 
-routes = [catalog_page, set_services, providers_page, add_provider, provider_action]
+routes = [
+    catalog_page,
+    set_services,
+    set_otp_service,
+    set_product,
+    providers_page,
+    add_provider,
+    provider_action,
+]
