@@ -114,8 +114,20 @@ async def test_an_owner_adds_a_provider_from_the_page_with_a_write_only_key(
     [audit] = db.read_sync(entries, flt=AuditFilter(action="provider.add"))
     assert audit.outcome == "done" and KEY not in (audit.after or "")
     assert '"exchange_rate": "1500"' in (audit.after or "")
-    again = await client.post("/admin/providers", data={**form, **form_fields(page.text, "/admin/providers")})
+    again = await client.post("/admin/providers", data={**form, **form_fields(after.text, "/admin/providers")})
     assert again.status_code == 303 and len(db.read_sync(service.list_providers)) == 1
+    assert "already exists" in (await client.get("/admin/providers")).text
+
+
+async def test_a_provider_added_at_a_plain_http_address_comes_with_the_cli_s_warning(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    make_operator(db, "olu")
+    await enrol_and_log_in(client, "olu")
+    page = await client.get("/admin/providers")
+    form = {**form_fields(page.text, "/admin/providers"), "name": "hero", "kind": "sms-activate", "api_key": KEY}
+    await client.post("/admin/providers", data={**form, "url": "http://numbers.example/stubs/handler_api.php"})
+    assert "Provider hero added. Its address is plain http://" in (await client.get("/admin/providers")).text
 
 
 async def test_a_support_operator_is_refused_adding_a_provider_and_it_is_audited(

@@ -16,7 +16,7 @@ from flashpanel.admin.actions import perform
 from flashpanel.api.context import app_state
 from flashpanel.errors import FlashpanelError
 from flashpanel.providers.base import ProviderError
-from flashpanel.providers.service import list_providers
+from flashpanel.providers.service import is_cleartext, list_providers
 from flashpanel.web.forms import FORM
 
 
@@ -28,6 +28,11 @@ class ServicesForm(msgspec.Struct):
 
 
 Services = Annotated[ServicesForm, FORM]
+
+CLEARTEXT = (
+    "Its address is plain http://: the API key and every order cross the network unencrypted; use https:// "
+    "unless the provider is on this machine or a private network."
+)
 
 
 class ProviderForm(msgspec.Struct):
@@ -166,6 +171,8 @@ async def add_provider(request: Request[Any, Any, Any], me: CurrentOperator, dat
         )
     except FlashpanelError as exc:
         return redirect(request, "/providers", flash=exc.message, level="error")
+    if info.url is not None and is_cleartext(info.url):  # as `flashpanel providers add` warns
+        return redirect(request, "/providers", flash=f"Provider {info.name} added. {CLEARTEXT}", level="info")
     return redirect(request, "/providers", flash=f"Provider {info.name} added.")
 
 
