@@ -1,5 +1,6 @@
-"""Catalog and providers: SMM services with their margins, bulk enable/disable; providers with status,
-enable/disable and their balance, added, edited, imported from and synced."""
+"""Catalog and providers: SMM services with their margins, bulk enable/disable; OTP services' and accounts
+products' price and status; providers with status, enable/disable and their balance, added, edited,
+imported from and synced."""
 
 from __future__ import annotations
 
