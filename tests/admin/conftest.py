@@ -14,6 +14,7 @@ from flashpanel.db.runner import Conn, Database, now
 from flashpanel.smm import catalog
 from flashpanel.smm.service import place_order
 from flashpanel.wallet import ledger
+from tests.providers.conftest import clock, fake_host, panel, panel_url  # noqa: F401 (the fake upstream panel)
 
 
 @pytest.fixture

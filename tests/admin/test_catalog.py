@@ -8,13 +8,15 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from flashpanel.accounts import catalog as accounts_catalog
 from flashpanel.admin import catalog
 from flashpanel.admin.audit import Actor, AuditFilter, entries
 from flashpanel.admin.roles import NotPermitted
 from flashpanel.db.runner import Conn, Database
 from flashpanel.errors import RuleViolation
+from flashpanel.otp import catalog as otp_catalog
 from flashpanel.providers.service import get_provider_or_raise
-from tests.admin.support import enrol_and_log_in, make_operator
+from tests.admin.support import csrf, enrol_and_log_in, form_fields, make_operator
 
 OWNER = Actor(name="olu", role="owner")
 SUPPORT = Actor(name="ngozi", role="support")
@@ -111,3 +113,60 @@ async def test_the_catalog_page_lists_otp_services_with_their_providers(
     await enrol_and_log_in(client, "olu")
     page = await client.get("/admin/catalog")
     assert "#1 Chat (c)" in page.text and "none (not sold)" in page.text
+
+
+def _otp_service_and_product(conn: Conn) -> tuple[int, int]:
+    country = otp_catalog.add_country(conn, name="Testland", code="TL")
+    service_id = otp_catalog.add_service(conn, country=str(country), name="Chat", code="c", price=Decimal("150"))
+    category = accounts_catalog.add_category(conn, name="Mail")
+    product_id = accounts_catalog.add_product(conn, category_id=category, name="Mailbox", price_cents=20000)
+    return service_id, product_id
+
+
+async def test_an_owner_reprices_and_disables_an_otp_service_and_a_product_from_the_catalog_page(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    service_id, product_id = db.write_sync(_otp_service_and_product)
+    make_operator(db, "olu")
+    await enrol_and_log_in(client, "olu")
+    page = await client.get("/admin/catalog")
+    assert 'for="price-otp-1">Price of #1 Chat</label>' in page.text and "Save #1 Mailbox" in page.text
+    otp_path, product_path = f"/admin/catalog/otp/{service_id}", f"/admin/catalog/accounts/{product_id}"
+    otp_form = {**form_fields(page.text, otp_path), "price": "175.50", "status": "disabled"}
+    assert (await client.post(otp_path, data=otp_form)).status_code == 303
+    product_form = {**form_fields(page.text, product_path), "price": "250", "status": "active"}
+    assert (await client.post(product_path, data=product_form)).status_code == 303
+    otp = db.read_sync(lambda c: c.one("SELECT price_cents, active FROM otp_services WHERE id = ?", (service_id,)))
+    assert otp is not None and (int(otp["price_cents"]), bool(otp["active"])) == (17550, False)
+    product = db.read_sync(accounts_catalog.get_product, product_id=product_id)
+    assert (product.price_cents, product.active) == (25000, True)
+    [otp_audit] = db.read_sync(entries, flt=AuditFilter(action="catalog.otp.update"))
+    assert '"price_cents": 15000' in (otp_audit.before or "") and '"active": true' in (otp_audit.before or "")
+    assert '"price_cents": 17550' in (otp_audit.after or "") and '"active": false' in (otp_audit.after or "")
+    [product_audit] = db.read_sync(entries, flt=AuditFilter(action="catalog.accounts.update"))
+    assert '"price_cents": 20000' in (product_audit.before or "") and '"price_cents": 25000' in (
+        product_audit.after or ""
+    )
+    resent = await client.post(otp_path, data={**otp_form, "price": "1"})  # the same form again
+    assert resent.status_code == 303 and "already" in (await client.get("/admin/catalog")).text.lower()
+    bad = {**form_fields((await client.get("/admin/catalog")).text, product_path), "price": "-5", "status": "active"}
+    await client.post(product_path, data=bad)
+    assert db.read_sync(accounts_catalog.get_product, product_id=product_id).price_cents == 25000
+    [refused] = db.read_sync(entries, flt=AuditFilter(action="catalog.accounts.update", outcome="refused"))
+    assert "negative" in (refused.after or "")
+
+
+async def test_a_support_operator_is_refused_a_price_change_and_it_is_audited(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    service_id, _ = db.write_sync(_otp_service_and_product)
+    make_operator(db, "ngozi", role="support")
+    await enrol_and_log_in(client, "ngozi")
+    page = await client.get("/admin/catalog")
+    assert "Price of #1 Chat" not in page.text
+    form = {"_csrf_token": await csrf(client, "/admin/catalog"), "request_id": "r-1", "price": "1", "status": "active"}
+    assert (await client.post(f"/admin/catalog/otp/{service_id}", data=form)).status_code == 303
+    otp = db.read_sync(lambda c: c.one("SELECT price_cents FROM otp_services WHERE id = ?", (service_id,)))
+    assert otp is not None and int(otp["price_cents"]) == 15000
+    [audit] = db.read_sync(entries, flt=AuditFilter(actor="ngozi", outcome="refused"))
+    assert (audit.action, audit.object_id) == ("catalog.otp.update", str(service_id))

@@ -79,6 +79,22 @@ async def test_a_back_office_form_without_its_csrf_token_is_refused(client: http
     make_operator(db, "olu")
     response = await client.post("/admin/login", data={"name": "olu", "password": OPERATOR_PASSWORD, "code": ""})
     assert response.status_code == 403 and "This form was not sent from a page of this panel" in response.text
+    assert "flashpanel back office" in response.text  # the back office's own error page
+
+
+async def test_a_logged_in_operator_s_form_with_a_wrong_csrf_token_gets_the_back_office_error_page(
+    client: httpx.AsyncClient, db: Database, make_customer: Callable[..., str]
+) -> None:
+    make_customer("ada", balance="10")
+    make_operator(db, "olu")
+    await enrol_and_log_in(client, "olu")
+    path = f"/admin/customers/{customer_id(db, 'ada')}"
+    fields = form_fields((await client.get(path)).text, f"{path}/adjust")
+    form = {**fields, "_csrf_token": "not-the-token", "direction": "credit", "amount": "100", "note": "forged"}
+    refused = await client.post(f"{path}/adjust", data=form)
+    assert refused.status_code == 403 and "This form was not sent from a page of this panel" in refused.text
+    assert "flashpanel back office" in refused.text and 'aria-label="Back office"' not in refused.text
+    assert balance_cents(db, "ada") == 1000
 
 
 async def test_outside_the_allow_list_the_back_office_does_not_exist(settings: Settings, db: Database) -> None:

@@ -44,7 +44,7 @@ async def perform(
 
 
 def _object_id(kwargs: dict[str, Any]) -> str | None:
-    for name in ("customer_id", "order_id", "product_id", "name"):
+    for name in ("customer_id", "order_id", "product_id", "service_id", "name"):
         if kwargs.get(name) is not None:
             return str(kwargs[name])
     return None

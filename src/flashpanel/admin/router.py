@@ -1,8 +1,7 @@
 """The back office's router under ``FLASHPANEL_ADMIN_PATH``: the same protections as the customer
 panel's pages (CSRF on every unsafe method, security headers) plus the operator session, the optional
-IP allow-list, and HTML error pages of its own (a refusal never shows the customer panel's menu). A
-form refused by the CSRF middleware gets the app's HTML 403 page (web/errors.py): the middleware answers
-before the router's handlers run."""
+IP allow-list, and HTML error pages of its own (a refusal never shows the customer panel's menu), a
+form refused by the CSRF middleware included."""
 
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ from typing import Any
 
 from litestar import Request, Response, Router
 from litestar.di import Provide
-from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException, ValidationException
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.response import Redirect
@@ -25,6 +24,10 @@ from flashpanel.web.site import WebSite
 
 log = logging.getLogger("flashpanel.admin")
 
+CSRF_REFUSED = (
+    "This form was not sent from a page of this panel, or it has expired. Go back, reload the page and try again."
+)
+
 
 def _error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if isinstance(exc, OperatorLoginRequired):
@@ -34,6 +37,8 @@ def _error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         return Redirect(location, status_code=303)
     if isinstance(exc, FlashpanelError):
         status, message = exc.status_code, exc.message
+    elif isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
+        status, message = 403, CSRF_REFUSED
     elif isinstance(exc, NotFoundException):
         status, message = 404, "There is no page at this address."
     elif isinstance(exc, ValidationException):
@@ -71,6 +76,9 @@ def admin_router(site: WebSite) -> Router:
         dependencies={"me": Provide(require_operator)},
         guards=[allowed_addresses_only],
         response_headers=as_response_headers(page_headers()),
-        exception_handlers={Exception: _error},
+        # Every kind the app maps (api/errors.py) is mapped here too: the closest layer's handler for the
+        # most specific kind wins, so ``Exception`` alone would leave HTTPException (the CSRF middleware's
+        # refusal among them) and domain errors to the customer panel's pages.
+        exception_handlers={FlashpanelError: _error, HTTPException: _error, Exception: _error},
         include_in_schema=False,
     )

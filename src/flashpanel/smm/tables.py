@@ -101,6 +101,15 @@ smm_orders = Table(
         sqlite_where=text("completed_at IS NOT NULL"),
         postgresql_where=text("completed_at IS NOT NULL"),
     ),
+    # Orders claimed for submission: the worker's stale-claim check reads only these, never the backlog
+    # of pending orders waiting for their turn (smm/fulfilment.resolve_stale_submissions).
+    Index(
+        "ix_smm_orders_status_submitting_at",
+        "status",
+        "submitting_at",
+        sqlite_where=text("submitting_at IS NOT NULL"),
+        postgresql_where=text("submitting_at IS NOT NULL"),
+    ),
 )
 
 # Refills of completed orders (asked for through the SMM API v2); their life is in smm/refill.py.

@@ -172,6 +172,7 @@ def test_a_back_office_form_without_its_csrf_token_is_refused(panel: LivePanel, 
     page.get_by_label("Password").fill(OPERATOR_PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Not allowed")
+    expect(page).to_have_title("Not allowed · flashpanel back office")  # the back office's page, not the panel's
 
 
 def test_twenty_thousand_stock_lines_import_with_progress_and_counts(panel: LivePanel, page: Page) -> None:

@@ -1,5 +1,6 @@
-"""Catalog and providers: SMM services with their margins, bulk enable/disable; providers with status,
-enable/disable and their balance."""
+"""Catalog and providers: SMM services with their margins, bulk enable/disable; OTP services' and accounts
+products' price and status; providers with status, enable/disable and their balance, added, edited,
+imported from and synced."""
 
 from __future__ import annotations
 
@@ -9,14 +10,14 @@ import msgspec
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
-from flashpanel.admin import catalog
+from flashpanel.admin import catalog, catalog_prices, stock
 from flashpanel.admin import providers as admin_providers
 from flashpanel.admin.access import CurrentOperator, OperatorView, redirect, render
 from flashpanel.admin.actions import perform
 from flashpanel.api.context import app_state
 from flashpanel.errors import FlashpanelError
 from flashpanel.providers.base import ProviderError
-from flashpanel.providers.service import list_providers
+from flashpanel.providers.service import is_cleartext, list_providers
 from flashpanel.web.forms import FORM
 
 
@@ -29,6 +30,11 @@ class ServicesForm(msgspec.Struct):
 
 Services = Annotated[ServicesForm, FORM]
 
+CLEARTEXT = (
+    "Its address is plain http://: the API key and every order cross the network unencrypted; use https:// "
+    "unless the provider is on this machine or a private network."
+)
+
 
 class ProviderForm(msgspec.Struct):
     request_id: str
@@ -40,12 +46,73 @@ class ProviderForm(msgspec.Struct):
 ProviderAction = Annotated[ProviderForm, FORM]
 
 
+class NewProviderForm(msgspec.Struct):
+    request_id: str
+    name: str = ""
+    kind: str = ""
+    url: str = ""
+    api_key: str = ""  # write-only: stored encrypted, never shown, never audited
+    currency: str = "USD"
+    exchange_rate: str = "1"
+
+
+NewProvider = Annotated[NewProviderForm, FORM]
+
+
+class PriceForm(msgspec.Struct):
+    request_id: str
+    price: str = ""
+    status: str = "active"  # active | disabled
+
+
+Price = Annotated[PriceForm, FORM]
+
+
 @get("/catalog")
 async def catalog_page(request: Request[Any, Any, Any], me: CurrentOperator) -> Response[Any]:
     db = app_state(request).db
     services = await db.read(catalog.smm_services)
     otp = await db.read(catalog.otp_services)
-    return render(request, "admin/catalog.html", services=services, otp=otp, active="catalog")
+    products = await db.read(stock.products)
+    return render(request, "admin/catalog.html", services=services, otp=otp, products=products, active="catalog")
+
+
+@post("/catalog/otp/{service_id:int}")
+async def set_otp_service(
+    request: Request[Any, Any, Any], me: CurrentOperator, service_id: FromPath[int], data: Price
+) -> Response[Any]:
+    try:
+        await perform(
+            app_state(request).db,
+            catalog_prices.update_otp_service,
+            actor=me.actor,
+            service_id=service_id,
+            price=data.price,
+            active=data.status == "active",
+            request_id=data.request_id,
+        )
+    except FlashpanelError as exc:
+        return redirect(request, "/catalog", flash=exc.message, level="error")
+    return redirect(request, "/catalog", flash=f"OTP service {service_id} saved.")
+
+
+@post("/catalog/accounts/{product_id:int}")
+async def set_product(
+    request: Request[Any, Any, Any], me: CurrentOperator, product_id: FromPath[int], data: Price
+) -> Response[Any]:
+    try:
+        await perform(
+            app_state(request).db,
+            catalog_prices.update_product,
+            actor=me.actor,
+            product_id=product_id,
+            price=data.price,
+            active=data.status == "active",
+            request_id=data.request_id,
+        )
+    except FlashpanelError as exc:
+        return redirect(request, "/catalog", flash=exc.message, level="error")
+    return redirect(request, "/catalog", flash=f"Product {product_id} saved.")
 
 
 @post("/catalog/smm")
@@ -86,6 +153,30 @@ async def providers_page(request: Request[Any, Any, Any], me: CurrentOperator) -
     )
 
 
+@post("/providers")
+async def add_provider(request: Request[Any, Any, Any], me: CurrentOperator, data: NewProvider) -> Response[Any]:
+    state = app_state(request)
+    try:
+        info = await perform(
+            state.db,
+            admin_providers.add_provider,
+            actor=me.actor,
+            name=data.name,
+            kind=data.kind,
+            url=data.url,
+            api_key=data.api_key,
+            currency=data.currency,
+            exchange_rate=data.exchange_rate,
+            secrets=state.secrets,
+            request_id=data.request_id,
+        )
+    except FlashpanelError as exc:
+        return redirect(request, "/providers", flash=exc.message, level="error")
+    if info.url is not None and is_cleartext(info.url):  # as `flashpanel providers add` warns
+        return redirect(request, "/providers", flash=f"Provider {info.name} added. {CLEARTEXT}", level="info")
+    return redirect(request, "/providers", flash=f"Provider {info.name} added.")
+
+
 @post("/providers/{name:str}/{verb:str}")
 async def provider_action(
     request: Request[Any, Any, Any],
@@ -95,7 +186,7 @@ async def provider_action(
     data: ProviderAction,
 ) -> Response[Any]:
     state = app_state(request)
-    if verb in ("update", "import"):
+    if verb in ("update", "import", "sync"):
         return await _change_provider(request, me, name, verb, data)
     if verb == "balance":
         balance = await catalog.check_balance(state, name=name)
@@ -134,6 +225,14 @@ async def _change_provider(
                 request_id=data.request_id,
             )
             return redirect(request, "/providers", flash=f"{name} saved.")
+        if verb == "sync":
+            synced = await admin_providers.sync_now(state, actor=me.actor, name=name, request_id=data.request_id)
+            return redirect(
+                request,
+                "/providers",
+                flash=f"Synced {name}: {synced.updated} updated, {synced.disabled} disabled, "
+                f"{len(synced.repriced)} repriced, {len(synced.rejected)} unreadable.",
+            )
         report = await admin_providers.import_from(
             state,
             actor=me.actor,
@@ -153,4 +252,12 @@ async def _change_provider(
     )
 
 
-routes = [catalog_page, set_services, providers_page, provider_action]
+routes = [
+    catalog_page,
+    set_services,
+    set_otp_service,
+    set_product,
+    providers_page,
+    add_provider,
+    provider_action,
+]
