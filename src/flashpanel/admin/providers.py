@@ -150,8 +150,8 @@ def sync_listing(
     row = service.provider_row(conn, name=name)
     report = catalog_sync.sync_services(
         conn,
-        provider_id=int(row["id"]),
-        exchange_rate=Decimal(row["exchange_rate"]),
+        provider_id=row.id,
+        exchange_rate=row.exchange_rate,
         services=listing.services,
         rejected=listing.rejected,
     )
