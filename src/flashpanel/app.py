@@ -6,6 +6,7 @@ import os
 import sys
 from typing import Any
 
+from cachetools import TTLCache
 from litestar import Litestar, Request, Response, Router, get
 
 from flashpanel.admin.access import admin_site
@@ -19,11 +20,16 @@ from flashpanel.api.v1 import accounts as accounts_v1
 from flashpanel.api.v1 import otp as otp_v1
 from flashpanel.api.v1 import smm as smm_v1
 from flashpanel.api.v1 import wallet as wallet_v1
+from flashpanel.api.v1.smm import CATALOG_TTL_SECONDS
 from flashpanel.api.webhooks import routes as payment_webhooks
 from flashpanel.apiv2.routes import routes as apiv2_routes
+from flashpanel.background import BackgroundCalls
 from flashpanel.config import Settings, get_settings
-from flashpanel.crypto import open_secret_box
-from flashpanel.db.runner import open_database
+from flashpanel.crypto import SecretBox, open_secret_box
+from flashpanel.db.runner import Database, open_database
+from flashpanel.otp.availability import AvailabilityCache
+from flashpanel.payments.gateways import configured_gateways
+from flashpanel.providers.registry import ProviderCache
 from flashpanel.server import FORWARDED_ALLOW_IPS_ENV, die_with_supervisor
 from flashpanel.state import AppState
 from flashpanel.web.docs import docs_router
@@ -40,11 +46,34 @@ async def healthz(request: Request[Any, Any, Any]) -> Response[bytes]:
 
 
 def build_state(settings: Settings) -> AppState:
-    return AppState(
-        settings=settings,
+    return assemble_state(
+        settings,
         db=open_database(settings.database_url, pool_size=settings.db_pool_size),
         limits=RateLimits(settings),
         secrets=open_secret_box(settings.secret_key_file),
+    )
+
+
+def assemble_state(settings: Settings, *, db: Database, limits: RateLimits, secrets: SecretBox) -> AppState:
+    """The one place an :class:`AppState` is made: the given resources, empty caches."""
+    return AppState(
+        settings=settings,
+        db=db,
+        limits=limits,
+        secrets=secrets,
+        providers=ProviderCache(),
+        smm_catalog=TTLCache(maxsize=1, ttl=CATALOG_TTL_SECONDS),
+        otp_availability=AvailabilityCache(),
+        catalog_sync_next_at={},
+        background=BackgroundCalls(),
+        payment_gateways=configured_gateways(settings),
+        webhook_signature_failures=limits.failure_counter(settings.rate_limit_webhook, "webhook-signature"),
+        operator_login_failures=(
+            limits.failure_counter(settings.rate_limit_admin_login, "admin-login-name"),
+            limits.failure_counter(settings.rate_limit_admin_login, "admin-login-ip"),
+        ),
+        provider_balances={},
+        stock_imports=set(),
     )
 
 
@@ -65,6 +94,9 @@ async def stop(app: Litestar) -> None:
         await worker.stop()
     state: AppState | None = app.state.get("fp")
     if state:
+        # Provider calls requests started without waiting (releasing numbers) finish, each within its
+        # own timeout, and record what they must before the database closes.
+        await state.background.drain()
         await state.limits.close()
         state.db.close()
 

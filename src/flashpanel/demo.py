@@ -11,10 +11,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+import msgspec
+
 from flashpanel.accounts import demo as accounts_demo
 from flashpanel.crypto import SecretBox
 from flashpanel.customers import service as customers
 from flashpanel.db.runner import Conn
+from flashpanel.db.typed import one_as
 from flashpanel.otp import demo as otp_demo
 from flashpanel.smm import demo as smm_demo
 from flashpanel.wallet import ledger
@@ -68,24 +71,29 @@ def _order_count(conn: Conn, customer_id: int) -> int:
     )
 
 
+class _DemoCustomer(msgspec.Struct, frozen=True):
+    id: int
+    balance_cents: int
+
+
 def remove_demo_customer(conn: Conn) -> str:
     """Delete the demo customer (with its ledger entries) when it never ordered. Otherwise disable it
     and take its remaining demo money back with one ``adjustment`` entry, so that its orders and its
     ledger stay whole and re-enabling it gives nothing to spend. Returns what was done."""
-    row = conn.one("SELECT id, balance_cents FROM customers WHERE name = ?", (DEMO_CUSTOMER,))
-    if row is None:
+    demo = one_as(conn, _DemoCustomer, "SELECT id, balance_cents FROM customers WHERE name = ?", (DEMO_CUSTOMER,))
+    if demo is None:
         return "absent"
-    customer_id = int(row["id"])
+    customer_id = demo.id
     if _order_count(conn, customer_id) == 0:
         conn.execute("DELETE FROM ledger_entries WHERE customer_id = ?", (customer_id,))
         conn.execute("DELETE FROM customers WHERE id = ?", (customer_id,))
         return "deleted"
     customers.set_active(conn, name=DEMO_CUSTOMER, active=False)
-    if int(row["balance_cents"]) > 0:
+    if demo.balance_cents > 0:
         ledger.move_money(
             conn,
             customer_id=customer_id,
-            amount_cents=-int(row["balance_cents"]),
+            amount_cents=-demo.balance_cents,
             kind="adjustment",
             note="demo removed: demo money taken back",
         )

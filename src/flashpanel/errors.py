@@ -65,3 +65,12 @@ class MissingParameter(BadRequest):
 class InvalidParameter(BadRequest):
     def __init__(self, name: str, expected: str) -> None:
         super().__init__(f"Invalid parameter '{name}': must be {expected}")
+
+
+class IllegalTransition(RuleViolation):
+    """A move a state machine's table does not allow (SMM orders, refills, OTP orders: each line's
+    ``lifecycle`` module holds its table). Reaching it is a caller's mistake, never a race: a race is
+    lost quietly by the conditional UPDATE instead."""
+
+    def __init__(self, current: str, target: str, *, subject: str = "An order") -> None:
+        super().__init__(f"{subject} cannot go from {current} to {target}")

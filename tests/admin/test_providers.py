@@ -52,8 +52,8 @@ def test_an_owner_replaces_a_key_that_is_never_shown_or_audited(db: Database, se
         api_key="new-upstream-key-0987654321",
     )
     row = db.read_sync(service.provider_row, name="jap")
-    assert row["url"] == "https://jap2.example/api/v2"
-    assert secrets.decrypt(row["api_key_encrypted"]) == "new-upstream-key-0987654321"
+    assert row.url == "https://jap2.example/api/v2"
+    assert secrets.decrypt(row.api_key_encrypted or "") == "new-upstream-key-0987654321"
     [audit] = db.read_sync(entries, flt=AuditFilter(action="provider.update"))
     assert "new-upstream-key" not in (audit.after or "") and '"key_replaced": true' in (audit.after or "")
 
@@ -109,8 +109,8 @@ async def test_an_owner_adds_a_provider_from_the_page_with_a_write_only_key(
     assert "Provider jap added." in after.text and "https://jap.example/api/v2" in after.text
     assert KEY not in after.text
     row = db.read_sync(service.provider_row, name="jap")
-    assert open_secret_box(settings.secret_key_file).decrypt(row["api_key_encrypted"]) == KEY
-    assert (row["currency"], Decimal(row["exchange_rate"])) == ("USD", Decimal(1500))
+    assert open_secret_box(settings.secret_key_file).decrypt(row.api_key_encrypted or "") == KEY
+    assert (row.currency, row.exchange_rate) == ("USD", Decimal(1500))
     [audit] = db.read_sync(entries, flt=AuditFilter(action="provider.add"))
     assert audit.outcome == "done" and KEY not in (audit.after or "")
     assert '"exchange_rate": "1500"' in (audit.after or "")

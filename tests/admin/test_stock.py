@@ -80,7 +80,7 @@ async def test_the_upload_page_starts_a_job_and_its_progress_ends_with_the_count
         files={"file": ("stock.txt", body.encode(), "text/plain")},
     )
     assert answer.status_code == 303, answer.text
-    await asyncio.gather(*state_of(app).extras["admin.stock_imports"])  # the job, run to its end
+    await asyncio.gather(*state_of(app).stock_imports)  # the job, run to its end
     fragment = await client.get(answer.headers["location"] + "/progress")
     assert "Added: 1500, Skipped duplicates: 1" in fragment.text
     assert 'value="1501" max="1501"' in fragment.text and "hx-trigger" not in fragment.text

@@ -182,11 +182,11 @@ class ScriptedProvider:
     def finish(self, upstream_id: str, status: SmmStatus, remains: int = 0) -> None:
         self.orders[upstream_id] = SmmProgress(status=status, start_count=10, remains=remains)
 
-    async def cancel(self, upstream_order_ids: Sequence[str]) -> dict[str, Any]:
+    async def cancel(self, upstream_order_ids: Sequence[str]) -> dict[str, bool | ProviderError]:
         self.cancel_requests.extend(upstream_order_ids)
         if self.refuse_cancels:
-            return {i: {"error": "Order is not cancelable"} for i in upstream_order_ids}
-        return {i: 1 for i in upstream_order_ids}
+            return {i: ProviderError("Order is not cancelable", retryable=False) for i in upstream_order_ids}
+        return dict.fromkeys(upstream_order_ids, True)
 
     async def refill(self, upstream_order_id: str) -> str:
         self.refill_requests.append(upstream_order_id)
@@ -196,8 +196,11 @@ class ScriptedProvider:
         self.refills[refill_id] = "Pending"
         return refill_id
 
-    async def refill_status(self, refill_ids: Sequence[str]) -> dict[str, Any]:
-        return {i: self.refills.get(i, {"error": "Refill not found"}) for i in refill_ids}
+    async def refill_status(self, refill_ids: Sequence[str]) -> dict[str, str | ProviderError]:
+        return {
+            i: self.refills[i] if i in self.refills else ProviderError("Refill not found", retryable=False)
+            for i in refill_ids
+        }
 
 
 @pytest.fixture

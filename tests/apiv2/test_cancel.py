@@ -8,9 +8,9 @@ from collections.abc import Callable
 import httpx
 from litestar import Litestar
 
-from flashpanel.apiv2.worker import forward_cancels
 from flashpanel.db.runner import Database, now
 from flashpanel.smm import fulfilment
+from flashpanel.smm.forwarding import forward_cancels
 from flashpanel.smm.lifecycle import apply_transition
 from flashpanel.smm.worker import STATUS_SYNC, SUBMISSION
 from tests.apiv2.conftest import ScriptedProvider, state

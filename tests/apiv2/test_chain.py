@@ -18,7 +18,6 @@ import pytest
 import uvicorn
 from litestar import Litestar
 
-from flashpanel.apiv2.worker import forward_cancels, forward_refills, sync_refills
 from flashpanel.app import start, stop
 from flashpanel.config import Settings
 from flashpanel.customers import service as customers
@@ -26,6 +25,7 @@ from flashpanel.db.migrate import upgrade
 from flashpanel.db.runner import Conn, now, postgres_dsn
 from flashpanel.providers.fakes.server import running_fake
 from flashpanel.providers.fakes.smm_panel import FakeSmmPanel
+from flashpanel.smm.forwarding import forward_cancels, forward_refills, sync_refills
 from flashpanel.smm.worker import STATUS_SYNC, SUBMISSION
 from flashpanel.state import AppState
 from tests.apiv2.conftest import _insert_service, build_v2_app, state

@@ -7,9 +7,9 @@ from collections.abc import Callable
 import httpx
 from litestar import Litestar
 
-from flashpanel.apiv2.worker import forward_refills, sync_refills
 from flashpanel.db.runner import Database
 from flashpanel.providers.base import ProviderError
+from flashpanel.smm.forwarding import forward_refills, sync_refills
 from flashpanel.smm.lifecycle import apply_transition
 from flashpanel.smm.worker import STATUS_SYNC, SUBMISSION
 from tests.apiv2.conftest import ScriptedProvider, state

@@ -13,11 +13,10 @@ from collections.abc import Callable
 
 import pytest
 
-from flashpanel.apiv2 import cancel, refill
 from flashpanel.customers.keys import key_digest
 from flashpanel.db.runner import Conn, Database, open_database
 from flashpanel.otp import orders as otp_orders
-from flashpanel.smm import fulfilment
+from flashpanel.smm import cancel, fulfilment, refill
 from tests.accounts.test_claim_plans import PLANS, with_planner
 from tests.conftest import POSTGRES_URL
 

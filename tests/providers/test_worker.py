@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
+from flashpanel.api.ratelimit import RateLimits
+from flashpanel.app import assemble_state
 from flashpanel.config import Settings
 from flashpanel.crypto import open_secret_box
 from flashpanel.db.runner import Database
@@ -23,8 +24,9 @@ from flashpanel.state import AppState
 
 @pytest.fixture
 async def state(settings: Settings, db: Database) -> AsyncIterator[AppState]:
-    limits: Any = None  # the catalog loop never rate-limits
-    yield AppState(settings=settings, db=db, limits=limits, secrets=open_secret_box(settings.secret_key_file))
+    limits = RateLimits(settings)  # the catalog loop never rate-limits, but a state has its limits
+    yield assemble_state(settings, db=db, limits=limits, secrets=open_secret_box(settings.secret_key_file))
+    await limits.close()
 
 
 def _add(state: AppState, *, name: str, kind: str, url: str, key: str) -> int:

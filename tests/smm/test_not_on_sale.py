@@ -11,7 +11,6 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from flashpanel.api.v1 import smm as smm_routes
 from flashpanel.config import Settings
 from flashpanel.customers.keys import key_digest
 from flashpanel.db.runner import Database
@@ -34,7 +33,7 @@ def settings(settings: Settings) -> Settings:
 
 async def _listed(app: Litestar, client: httpx.AsyncClient, key: str) -> tuple[set[int], set[int]]:
     """The service ids /api/v1 and /api/v2 list (/api/v1's catalog cache, up to 3 s, is dropped first)."""
-    state_of(app).extras.pop(smm_routes._CATALOG, None)
+    state_of(app).smm_catalog.clear()
     v1 = (await client.get("/api/v1/smm/services", params={"key": key})).json()["data"]
     v2 = (await client.post("/api/v2", data={"key": key, "action": "services"})).json()
     return {s["service_id"] for s in v1}, {s["service"] for s in v2}

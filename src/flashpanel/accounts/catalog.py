@@ -95,9 +95,10 @@ def add_category(conn: Conn, *, name: str, icon: str = "") -> int:
         raise RuleViolation("Category name must not be empty")
     if conn.one("SELECT 1 FROM account_categories WHERE name = ?", (name,)) is not None:
         raise RuleViolation(f"Category {name!r} already exists")
-    row = conn.one("INSERT INTO account_categories (name, icon) VALUES (?, ?) RETURNING id", (name, icon.strip()))
-    assert row is not None
-    return int(row["id"])
+    category_id = conn.scalar(
+        "INSERT INTO account_categories (name, icon) VALUES (?, ?) RETURNING id", (name, icon.strip())
+    )
+    return int(category_id)
 
 
 def category_id_by_name(conn: Conn, *, name: str) -> int | None:
@@ -148,14 +149,13 @@ def add_product(
     _check_product(name=name, price_cents=price_cents, min_quantity=min_quantity, max_quantity=max_quantity)
     if conn.one("SELECT 1 FROM account_categories WHERE id = ?", (category_id,)) is None:
         raise NotFound(f"Category {category_id} not found")
-    row = conn.one(
+    product_id = conn.scalar(
         "INSERT INTO account_products "
         "(category_id, name, price_cents, min_quantity, max_quantity, description, active, created_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (category_id, name.strip(), price_cents, min_quantity, max_quantity, description.strip(), True, now()),
     )
-    assert row is not None
-    return int(row["id"])
+    return int(product_id)
 
 
 def update_product(

@@ -74,15 +74,17 @@ def remove(conn: Conn) -> tuple[int, int]:
         if category_id is None:
             continue
         for name, *_ in products:
-            row = conn.one("SELECT id FROM account_products WHERE category_id = ? AND name = ?", (category_id, name))
-            if row is None:
+            product_id = conn.scalar(
+                "SELECT id FROM account_products WHERE category_id = ? AND name = ?", (category_id, name)
+            )
+            if product_id is None:
                 continue
-            conn.execute("DELETE FROM stock_items WHERE product_id = ? AND order_id IS NULL", (row["id"],))
-            if conn.one("SELECT 1 FROM account_orders WHERE product_id = ? LIMIT 1", (row["id"],)) is None:
-                conn.execute("DELETE FROM account_products WHERE id = ?", (row["id"],))
+            conn.execute("DELETE FROM stock_items WHERE product_id = ? AND order_id IS NULL", (product_id,))
+            if conn.one("SELECT 1 FROM account_orders WHERE product_id = ? LIMIT 1", (product_id,)) is None:
+                conn.execute("DELETE FROM account_products WHERE id = ?", (product_id,))
                 deleted += 1
             else:
-                conn.execute("UPDATE account_products SET active = ? WHERE id = ?", (False, row["id"]))
+                conn.execute("UPDATE account_products SET active = ? WHERE id = ?", (False, product_id))
                 disabled += 1
         if conn.one("SELECT 1 FROM account_products WHERE category_id = ? LIMIT 1", (category_id,)) is None:
             conn.execute("DELETE FROM account_categories WHERE id = ?", (category_id,))

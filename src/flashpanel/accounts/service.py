@@ -88,14 +88,14 @@ def purchase(conn: Conn, *, key_digest: str, product_id: int, quantity: int, sec
     if ledger.balance_cents(conn, customer_id=customer_id) < charge_cents:
         raise InsufficientBalance()
 
-    row = conn.one(
-        "INSERT INTO account_orders "
-        "(customer_id, product_id, quantity, unit_price_cents, charge_cents, status, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        (customer_id, product_id, quantity, unit_price, charge_cents, COMPLETED, now()),
+    order_id = int(
+        conn.scalar(
+            "INSERT INTO account_orders "
+            "(customer_id, product_id, quantity, unit_price_cents, charge_cents, status, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (customer_id, product_id, quantity, unit_price, charge_cents, COMPLETED, now()),
+        )
     )
-    assert row is not None
-    order_id = int(row["id"])
     tokens = stock.claim(conn, product_id=product_id, order_id=order_id, quantity=quantity)
     if len(tokens) != quantity:  # a concurrent buyer took items after the count: roll everything back
         raise InsufficientStock()

@@ -11,8 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import msgspec
+
 from flashpanel.crypto import SecretBox
 from flashpanel.db.runner import Conn, now
+from flashpanel.db.typed import all_as
 from flashpanel.errors import NotFound
 
 _LOOKUP_CHUNK = 500
@@ -51,11 +54,13 @@ def add_stock(conn: Conn, *, product_id: int, lines: Iterable[str], secrets: Sec
     for start in range(0, len(fingerprints), _LOOKUP_CHUNK):
         chunk = fingerprints[start : start + _LOOKUP_CHUNK]
         placeholders = ", ".join("?" * len(chunk))
-        for row in conn.all(
+        for held in all_as(
+            conn,
+            _Held,
             f"SELECT fingerprint FROM stock_items WHERE product_id = ? AND fingerprint IN ({placeholders})",
             (product_id, *chunk),
         ):
-            del batch[row["fingerprint"]]
+            del batch[held.fingerprint]
             skipped += 1
     created_at = now()
     conn.executemany(
@@ -85,7 +90,9 @@ def claim(conn: Conn, *, product_id: int, order_id: int, quantity: int) -> list[
     ``MATERIALIZED`` CTE, which runs exactly once: as ``id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)``
     the planner may re-run the locking subquery for every outer row, each run locking n more rows
     (docs/decisions.md, D11)."""
-    rows = conn.all(
+    items = all_as(
+        conn,
+        _Item,
         "WITH picked AS MATERIALIZED ("
         "SELECT id FROM stock_items WHERE product_id = ? AND order_id IS NULL ORDER BY id LIMIT ?"
         f"{conn.for_update_skip_locked}) "
@@ -94,7 +101,7 @@ def claim(conn: Conn, *, product_id: int, order_id: int, quantity: int) -> list[
         "RETURNING id, secret_encrypted",
         (product_id, quantity, order_id, now()),
     )
-    return [row["secret_encrypted"] for row in sorted(rows, key=lambda row: int(row["id"]))]
+    return [item.secret_encrypted for item in sorted(items, key=lambda item: item.id)]
 
 
 def items_of_orders(conn: Conn, *, order_ids: list[int]) -> dict[int, list[str]]:
@@ -103,11 +110,13 @@ def items_of_orders(conn: Conn, *, order_ids: list[int]) -> dict[int, list[str]]
     if not order_ids:
         return delivered
     placeholders = ", ".join("?" * len(order_ids))
-    for row in conn.all(
+    for item in all_as(
+        conn,
+        _Delivered,
         f"SELECT order_id, secret_encrypted FROM stock_items WHERE order_id IN ({placeholders}) ORDER BY id",
         order_ids,
     ):
-        delivered[int(row["order_id"])].append(row["secret_encrypted"])
+        delivered[item.order_id].append(item.secret_encrypted)
     return delivered
 
 
@@ -116,3 +125,17 @@ def as_account(line: str) -> dict[str, str]:
     password may contain colons). A line without a colon is all login, with an empty password."""
     email, _, password = line.partition(":")
     return {"email": email, "password": password}
+
+
+class _Held(msgspec.Struct, frozen=True):
+    fingerprint: str
+
+
+class _Item(msgspec.Struct, frozen=True):
+    id: int
+    secret_encrypted: str
+
+
+class _Delivered(msgspec.Struct, frozen=True):
+    order_id: int
+    secret_encrypted: str

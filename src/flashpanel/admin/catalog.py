@@ -7,7 +7,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from flashpanel.admin.actions import audited
 from flashpanel.admin.audit import Actor, record, refuse_a_seen_form
@@ -22,7 +21,6 @@ from flashpanel.state import AppState
 from flashpanel.wallet.money import to_cents
 
 THIN_MARGIN_PERCENT = Decimal(10)
-_BALANCES = "admin.provider_balances"  # state.extras: provider name -> ProviderBalance
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,19 +188,18 @@ class ProviderBalance:
 
 def cached_balances(state: AppState) -> dict[str, ProviderBalance]:
     """The balances this process last read from each provider (the dashboard shows them with their age)."""
-    balances: dict[str, ProviderBalance] = state.extras.setdefault(_BALANCES, {})
-    return balances
+    return state.provider_balances
 
 
 async def check_balance(state: AppState, *, name: str) -> ProviderBalance:
     """Ask the provider for its balance now and remember the answer (or the failure)."""
-    row: dict[str, Any] = await state.db.read(providers.provider_row, name=name)
+    row = await state.db.read(providers.provider_row, name=name)
     try:
         adapter = providers.adapter_for(row, state.secrets)
         answer = await adapter.balance()
-        balance = ProviderBalance(answer.amount, answer.currency or row.get("currency") or "", time.time())
+        balance = ProviderBalance(answer.amount, answer.currency or row.currency or "", time.time())
     except Exception as exc:  # an upstream down or refusing: shown, not raised
-        balance = ProviderBalance(None, row.get("currency") or "", time.time(), error=str(exc)[:200])
+        balance = ProviderBalance(None, row.currency or "", time.time(), error=str(exc)[:200])
     cached_balances(state)[name] = balance
     return balance
 

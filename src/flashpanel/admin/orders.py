@@ -1,6 +1,6 @@
 """The back office's orders of the three lines: filtered lists, one order's page, and the actions on an
 order. Every action moves the order through its line's one transition function (``smm.lifecycle``
-via ``smm.admin``, ``otp.states`` via ``otp.orders``), whose conditional update lets exactly one of two
+via ``smm.admin``, ``otp.lifecycle`` via ``otp.orders``), whose conditional update lets exactly one of two
 racing submissions win: money moves once. Each action audits in the same unit of work."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from flashpanel.errors import NotFound, RuleViolation
 from flashpanel.otp import admin as otp_admin
 from flashpanel.otp import orders as otp_orders
 from flashpanel.otp.admin import STATUSES as OTP_STATUSES
+from flashpanel.otp.lifecycle import OtpOrder
 from flashpanel.smm import admin as smm_admin
 from flashpanel.smm.lifecycle import STATUSES as SMM_STATUSES
 from flashpanel.wallet.money import format_cents
@@ -195,8 +196,8 @@ def smm_set_status(
 @audited("otp.cancel", "otp_order")
 def otp_cancel(
     conn: Conn, *, actor: Actor, order_id: int, note: str | None = None, request_id: str | None = None
-) -> tuple[OrderActionDone, Row]:
-    """Cancel a waiting number and refund it (``otp.states.transition``). The caller releases the number
+) -> tuple[OrderActionDone, OtpOrder]:
+    """Cancel a waiting number and refund it (``otp.lifecycle.apply_transition``). The caller releases the number
     upstream afterwards (``otp.service.release_soon``, which flags the order if that fails)."""
     require(actor.role, Permission.ORDERS)
     refuse_a_seen_form(conn, request_id=request_id)
@@ -215,11 +216,11 @@ def otp_cancel(
         object_kind="otp_order",
         object_id=order_id,
         before={"status": "waiting"},
-        after={"status": "cancelled", "refunded": format_cents(done.refund_cents)},
+        after={"status": "cancelled", "refunded": format_cents(done.refunded_cents)},
         note=note,
         request_id=request_id,
     )
-    return OrderActionDone(order_id, "waiting", "cancelled", done.refund_cents), done.order
+    return OrderActionDone(order_id, "waiting", "cancelled", done.refunded_cents), done.order
 
 
 @dataclass(frozen=True, slots=True)

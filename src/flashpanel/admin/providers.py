@@ -14,8 +14,8 @@ from flashpanel.crypto import SecretBox
 from flashpanel.db.runner import Conn, Database
 from flashpanel.errors import RuleViolation
 from flashpanel.providers import catalog_sync, service
-from flashpanel.providers.adapters import SMM_V2
 from flashpanel.providers.base import UpstreamCatalog
+from flashpanel.providers.kinds import SMM_V2
 from flashpanel.providers.smm_v2 import SmmV2Provider
 from flashpanel.state import AppState
 
@@ -111,8 +111,8 @@ def import_listing(
     row = service.provider_row(conn, name=name)
     report = catalog_sync.import_services(
         conn,
-        provider_id=int(row["id"]),
-        exchange_rate=Decimal(row["exchange_rate"]),
+        provider_id=row.id,
+        exchange_rate=row.exchange_rate,
         services=listing.services,
         markup_percent=markup,
         rejected=listing.rejected,
@@ -150,8 +150,8 @@ def sync_listing(
     row = service.provider_row(conn, name=name)
     report = catalog_sync.sync_services(
         conn,
-        provider_id=int(row["id"]),
-        exchange_rate=Decimal(row["exchange_rate"]),
+        provider_id=row.id,
+        exchange_rate=row.exchange_rate,
         services=listing.services,
         rejected=listing.rejected,
     )
@@ -192,8 +192,8 @@ async def _require_catalog(db: Database, *, actor: Actor, action: str, name: str
 async def _listing(state: AppState, *, name: str) -> UpstreamCatalog:
     """The provider's services, fetched outside any transaction (it waits on the network)."""
     row = await state.db.read(service.provider_row, name=name)
-    if row["kind"] != SMM_V2:
-        raise RuleViolation(f"Provider {name!r} is {row['kind']}; services are imported from smm-v2 providers")
+    if row.kind != SMM_V2:
+        raise RuleViolation(f"Provider {name!r} is {row.kind}; services are imported from smm-v2 providers")
     adapter = service.adapter_for(row, state.secrets)
     assert isinstance(adapter, SmmV2Provider)
     return await adapter.services()

@@ -24,7 +24,6 @@ log = logging.getLogger("flashpanel.admin")
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 BATCH_LINES = 1000
-_TASKS = "admin.stock_imports"  # state.extras: the running import tasks (kept so they are not collected)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +133,7 @@ async def run_import(db: Database, secrets: SecretBox, *, job_id: int, product_i
 
 
 def start_in_background(state: AppState, *, job_id: int, product_id: int, lines: list[str]) -> None:
-    tasks: set[asyncio.Task[Any]] = state.extras.setdefault(_TASKS, set())
+    tasks = state.stock_imports  # kept so the running imports are not collected
     task = asyncio.get_running_loop().create_task(
         run_import(state.db, state.secrets, job_id=job_id, product_id=product_id, lines=lines)
     )

@@ -26,12 +26,7 @@ def _json(body: bytes, status: int, headers: dict[str, str] | None = None) -> Re
 
 
 def _bad_signatures(state: AppState) -> FailureCounter:
-    counter: FailureCounter | None = state.extras.get("payments.bad-signatures")
-    if counter is None:
-        counter = state.extras["payments.bad-signatures"] = state.limits.failure_counter(
-            state.settings.rate_limit_webhook, "webhook-signature"
-        )
-    return counter
+    return state.webhook_signature_failures
 
 
 @post("/payments/{gateway:str}/webhook", include_in_schema=False, status_code=200)

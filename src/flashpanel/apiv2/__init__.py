@@ -1,2 +1,3 @@
-"""The SMM panel API v2 (``POST /api/v2``, ``key`` + ``action``), served on the same customers, wallets,
-catalog and orders as ``/api/v1``, plus the refill and cancel-request records that protocol needs."""
+"""The SMM panel API v2 (``POST /api/v2``, ``key`` + ``action``) wire protocol only: it decodes the
+action, calls the SMM domain (``smm/``: placing, drip-feed, cancel, refill) and shapes the protocol's
+replies and ``{"error": "..."}`` refusals. It holds no rule, no SQL and no table."""

@@ -1,6 +1,6 @@
 """The SMM API v2 wire format: status spellings, echoed ids, and the ``{"error": "..."}`` shape.
 
-Nothing here touches the database; the handler and the service functions share these helpers so
+Nothing here touches the database; the handler and the answers (``answers.py``) share these helpers so
 every action reads ids and spells statuses the same way.
 """
 

@@ -25,23 +25,30 @@ from flashpanel.api.decode import text_of
 from flashpanel.api.ratelimit import RateClass
 from flashpanel.api.responses import JsonReply, reply
 from flashpanel.api.schemas import NoParameters
-from flashpanel.apiv2 import refill, service
+from flashpanel.apiv2 import answers
 from flashpanel.apiv2.protocol import INCORRECT_REQUEST, V2Error
 from flashpanel.apiv2.schemas import Add, CancelIds, OrderIds, RefillIds
+from flashpanel.bounds import NO_ROW
 from flashpanel.errors import FlashpanelError, MissingParameter, RateLimited
+from flashpanel.smm import cancel, dripfeed, refill
+from flashpanel.smm import service as smm
 from flashpanel.wallet.money import format_cents
+from flashpanel.wallet.service import balance_for_key
 
 log = logging.getLogger("flashpanel.api")
 
 
 async def _services(call: ApiCall[NoParameters]) -> Any:
-    return await call.read(service.services, key_digest=call.key_digest, simulators=call.state.settings.simulators)
+    offers = await call.read(
+        smm.service_offers_for_key, key_digest=call.key_digest, simulators=call.state.settings.simulators
+    )
+    return answers.services(offers)
 
 
 async def _add(call: ApiCall[Add]) -> Any:
     order = call.args
     order_id = await call.write(
-        service.add,
+        dripfeed.place_order,
         key_digest=call.key_digest,
         service_id=order.service,
         link=order.link,
@@ -57,27 +64,42 @@ async def _status(call: ApiCall[OrderIds]) -> Any:
     currency = call.state.settings.currency
     if call.args.orders is not None:
         ids = call.args.orders
-        return await call.read(service.statuses, key_digest=call.key_digest, ids=ids, currency=currency)
+        charges = await call.read(smm.order_charges_for_key, key_digest=call.key_digest, order_ids=ids.ids)
+        return answers.orders(ids, charges, currency)
     if call.args.order is None:
         raise MissingParameter("order")
     order_id = call.args.order
-    return await call.read(service.status, key_digest=call.key_digest, order_id=order_id, currency=currency)
+    wanted = [order_id] if order_id != NO_ROW else []
+    charges = await call.read(smm.order_charges_for_key, key_digest=call.key_digest, order_ids=wanted)
+    return answers.order(charges.get(order_id), currency)
 
 
 async def _refill(call: ApiCall[OrderIds]) -> Any:
     if call.args.orders is not None:
-        return await call.write(refill.request_refills, key_digest=call.key_digest, ids=call.args.orders)
+        ids = call.args.orders
+        outcomes = await call.write(
+            refill.request_refills, key_digest=call.key_digest, order_ids=answers.ids_or_none(ids)
+        )
+        return answers.refills(ids, outcomes)
     if call.args.order is None:
         raise MissingParameter("order")
-    return await call.write(refill.request_refill, key_digest=call.key_digest, order_id=call.args.order)
+    order_id = call.args.order
+    wanted = [order_id if order_id != NO_ROW else None]
+    outcomes = await call.write(refill.request_refills, key_digest=call.key_digest, order_ids=wanted)
+    return answers.refill(outcomes[0])
 
 
 async def _refill_status(call: ApiCall[RefillIds]) -> Any:
     if call.args.refills is not None:
-        return await call.read(refill.refill_states, key_digest=call.key_digest, ids=call.args.refills)
+        ids = call.args.refills
+        found = await call.read(refill.refill_statuses, key_digest=call.key_digest, refill_ids=ids.ids)
+        return answers.refill_states(ids, found)
     if call.args.refill is None:
         raise MissingParameter("refill")
-    return await call.read(refill.refill_state, key_digest=call.key_digest, refill_id=call.args.refill)
+    refill_id = call.args.refill
+    wanted = [refill_id] if refill_id != NO_ROW else []
+    found = await call.read(refill.refill_statuses, key_digest=call.key_digest, refill_ids=wanted)
+    return answers.refill_state(found.get(refill_id))
 
 
 async def _cancel(call: ApiCall[CancelIds]) -> Any:
@@ -85,11 +107,12 @@ async def _cancel(call: ApiCall[CancelIds]) -> Any:
     ids = call.args.orders or call.args.order
     if ids is None:
         raise MissingParameter("orders")
-    return await call.write(service.cancel, key_digest=call.key_digest, ids=ids)
+    outcomes = await call.write(cancel.cancel_orders, key_digest=call.key_digest, order_ids=answers.ids_or_none(ids))
+    return answers.cancels(ids, outcomes)
 
 
 async def _balance(call: ApiCall[NoParameters]) -> Any:
-    cents = await call.read(service.balance, key_digest=call.key_digest)
+    cents = await call.read(balance_for_key, key_digest=call.key_digest)
     return {"balance": format_cents(cents), "currency": call.state.settings.currency}
 
 

@@ -143,4 +143,4 @@ def balance(name: str) -> None:
         result = asyncio.run(adapter.balance())
     except (ProviderError, FlashpanelError) as exc:
         fail(f"{name}: {exc.message}")
-    typer.echo(f"{name}: {result.amount} {result.currency or row.get('currency') or ''}".rstrip())
+    typer.echo(f"{name}: {result.amount} {result.currency or row.currency or ''}".rstrip())

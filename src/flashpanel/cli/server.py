@@ -134,6 +134,7 @@ def worker(
             await stop.wait()
             await runner.stop()
         finally:
+            await state.background.drain()  # numbers being released upstream, as the server's shutdown does
             state.db.close()
 
     asyncio.run(main())

@@ -12,9 +12,9 @@ import typer
 from flashpanel.cli.common import fail, read, secret_box, write
 from flashpanel.errors import FlashpanelError
 from flashpanel.providers import catalog_sync, service
-from flashpanel.providers.adapters import SMM_V2
 from flashpanel.providers.base import ProviderError
-from flashpanel.providers.smm_v2 import SmmV2Provider
+from flashpanel.providers.capabilities import catalog_source
+from flashpanel.providers.kinds import SMM_V2
 
 MAX_REJECTS_SHOWN = 20
 
@@ -34,18 +34,19 @@ def import_from(
     if not markup_percent.is_finite() or markup_percent < 0:
         fail("markup must be a percentage of zero or more (prices never go below cost)")
     row = read(service.provider_row, name=provider)
-    if row["kind"] != SMM_V2:
-        fail(f"provider {provider!r} is {row['kind']}; services are imported from smm-v2 providers")
+    if row.kind != SMM_V2:
+        fail(f"provider {provider!r} is {row.kind}; services are imported from smm-v2 providers")
     try:
-        adapter = service.adapter_for(row, secret_box())
-        assert isinstance(adapter, SmmV2Provider)
+        adapter = catalog_source(service.adapter_for(row, secret_box()))
+        if adapter is None:
+            fail(f"provider {provider!r} cannot list its services")
         listing = asyncio.run(adapter.services())
     except (ProviderError, FlashpanelError) as exc:
         fail(f"{provider}: {exc.message}")
     report = write(
         catalog_sync.import_services,
-        provider_id=int(row["id"]),
-        exchange_rate=Decimal(row["exchange_rate"]),
+        provider_id=row.id,
+        exchange_rate=row.exchange_rate,
         services=listing.services,
         markup_percent=markup_percent,
         category=category,

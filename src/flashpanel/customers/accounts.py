@@ -12,8 +12,8 @@ import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
-from flashpanel.api.ratelimit import FailureCounter
 from flashpanel.customers import service
+from flashpanel.customers.limits import FailureCounter
 from flashpanel.customers.names import normalise_email, normalise_username
 from flashpanel.customers.passwords import check_new_password, hash_password_async, verify_password_async
 from flashpanel.db.runner import Conn, Database, is_unique_violation, now

@@ -26,10 +26,10 @@ def authenticate(conn: Conn, *, key_digest: str) -> int:
 
     Called as the first step of every authenticated unit of work, so that checking the key costs
     no extra round trip to the database."""
-    row = conn.one("SELECT id FROM customers WHERE api_key_digest = ? AND active", (key_digest,))
-    if row is None:
+    customer_id = conn.scalar("SELECT id FROM customers WHERE api_key_digest = ? AND active", (key_digest,))
+    if customer_id is None:
         raise InvalidApiKey()
-    return int(row["id"])
+    return int(customer_id)
 
 
 def create_customer(
@@ -58,7 +58,7 @@ def create_customer(
     key = new_api_key()
     created = now()
     try:
-        row = conn.one(
+        customer_id = conn.scalar(
             "INSERT INTO customers (name, api_key_digest, balance_cents, active, created_at, email, password_hash, "
             "api_key_prefix, api_key_created_at) VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?) RETURNING id",
             (name, key_digest(key), True, created, email, password_hash, key[:KEY_PREFIX_LENGTH], created),
@@ -67,11 +67,10 @@ def create_customer(
         if is_unique_violation(exc):  # a concurrent sign-up took the name or email first (PostgreSQL)
             raise RuleViolation(f"Username {name!r} or that email address is already taken") from None
         raise
-    assert row is not None
     if initial_balance > 0:
         ledger.move_money(
             conn,
-            customer_id=int(row["id"]),
+            customer_id=int(customer_id),
             amount_cents=to_cents(initial_balance),
             kind="topup",
             note="initial balance",
@@ -84,12 +83,12 @@ def customer_id_by_name(conn: Conn, *, name: str) -> int:
     lower-case form is looked up too (on the unique index); the exact spelling wins for a name stored
     before the username rule existed."""
     typed = name.strip()
-    row = conn.one(
+    customer_id = conn.scalar(
         "SELECT id FROM customers WHERE name IN (?, ?) ORDER BY name = ? DESC LIMIT 1", (typed, typed.lower(), typed)
     )
-    if row is None:
+    if customer_id is None:
         raise NotFound(f"No customer named {name!r}")
-    return int(row["id"])
+    return int(customer_id)
 
 
 def top_up(conn: Conn, *, name: str, amount: Decimal, note: str | None = None) -> Decimal:

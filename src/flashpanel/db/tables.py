@@ -2,13 +2,12 @@
 
 from flashpanel.accounts.tables import account_categories, account_orders, account_products, stock_items
 from flashpanel.admin.tables import audit_log, operators, stock_imports
-from flashpanel.apiv2.tables import smm_refills
 from flashpanel.customers.tables import customers, password_resets
 from flashpanel.db.metadata import metadata
 from flashpanel.otp.tables import otp_countries, otp_orders, otp_service_providers, otp_services
 from flashpanel.payments.tables import topups
 from flashpanel.providers.tables import providers
-from flashpanel.smm.tables import smm_orders, smm_services
+from flashpanel.smm.tables import smm_orders, smm_refills, smm_services
 from flashpanel.wallet.tables import ledger_entries
 from flashpanel.web.tables import web_sessions
 

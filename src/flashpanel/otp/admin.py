@@ -7,7 +7,7 @@ from typing import get_args
 
 from flashpanel.db.runner import Conn, Row, now
 from flashpanel.errors import RuleViolation
-from flashpanel.otp.states import Status
+from flashpanel.otp.lifecycle import Status
 
 STATUSES: tuple[str, ...] = get_args(Status)
 

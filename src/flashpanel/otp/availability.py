@@ -63,8 +63,7 @@ class AvailabilityCache:
 
 
 def cache_of(state: AppState) -> AvailabilityCache:
-    cache: AvailabilityCache = state.extras.setdefault("otp_availability", AvailabilityCache())
-    return cache
+    return state.otp_availability
 
 
 async def available(state: AppState, sources_by_service: dict[int, list[Source]]) -> dict[int, int]:

@@ -9,7 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+import msgspec
+
 from flashpanel.db.runner import Conn, Row
+from flashpanel.db.typed import all_as
 from flashpanel.errors import NotFound, RuleViolation
 from flashpanel.providers.sale import provider_id_named, takes_orders
 from flashpanel.wallet.money import to_cents
@@ -25,6 +28,13 @@ class Source:
     upstream_service: str
 
 
+class _Mapping(msgspec.Struct, frozen=True):
+    otp_service_id: int
+    provider_id: int
+    upstream_country: str
+    upstream_service: str
+
+
 def sources_of(conn: Conn, *, service_ids: list[int], simulators: bool) -> dict[int, list[Source]]:
     """The sources of each service that take new orders (``providers.sale``: the provider is active,
     and the built-in simulator only while ``simulators`` is on), in the order they are tried:
@@ -33,15 +43,17 @@ def sources_of(conn: Conn, *, service_ids: list[int], simulators: bool) -> dict[
         return {}
     marks = ", ".join("?" for _ in service_ids)
     sources: dict[int, list[Source]] = {service_id: [] for service_id in service_ids}
-    for row in conn.all(
+    for mapping in all_as(
+        conn,
+        _Mapping,
         "SELECT m.otp_service_id, m.provider_id, m.upstream_country, m.upstream_service "
         "FROM otp_service_providers m JOIN providers p ON p.id = m.provider_id "
         # only "?" marks are interpolated
         f"WHERE m.otp_service_id IN ({marks}) AND {takes_orders('p')} ORDER BY m.priority, m.id",
         [*service_ids, simulators],
     ):
-        sources[int(row["otp_service_id"])].append(
-            Source(int(row["provider_id"]), row["upstream_country"], row["upstream_service"])
+        sources[mapping.otp_service_id].append(
+            Source(mapping.provider_id, mapping.upstream_country, mapping.upstream_service)
         )
     return sources
 
@@ -81,14 +93,14 @@ def services_of_country(conn: Conn, *, country_id: int, simulators: bool) -> lis
 def country_id_of(conn: Conn, *, country: str) -> int:
     """A country given by id or ISO code."""
     text = country.strip()
-    row = (
-        conn.one("SELECT id FROM otp_countries WHERE id = ?", (int(text),))
+    country_id = (
+        conn.scalar("SELECT id FROM otp_countries WHERE id = ?", (int(text),))
         if text.isdigit()
-        else conn.one("SELECT id FROM otp_countries WHERE code = ?", (text.upper(),))
+        else conn.scalar("SELECT id FROM otp_countries WHERE code = ?", (text.upper(),))
     )
-    if row is None:
+    if country_id is None:
         raise NotFound(f"No country {country!r}")
-    return int(row["id"])
+    return int(country_id)
 
 
 def add_country(conn: Conn, *, name: str, code: str) -> int:
@@ -99,9 +111,10 @@ def add_country(conn: Conn, *, name: str, code: str) -> int:
         raise RuleViolation(f"Country code must be 2 letters (ISO 3166-1 alpha-2), got {code!r}")
     if conn.one("SELECT 1 FROM otp_countries WHERE code = ?", (code,)) is not None:
         raise RuleViolation(f"Country {code} already exists")
-    row = conn.one("INSERT INTO otp_countries (name, code, active) VALUES (?, ?, ?) RETURNING id", (name, code, True))
-    assert row is not None
-    return int(row["id"])
+    country_id = conn.scalar(
+        "INSERT INTO otp_countries (name, code, active) VALUES (?, ?, ?) RETURNING id", (name, code, True)
+    )
+    return int(country_id)
 
 
 def all_countries(conn: Conn) -> list[Row]:
@@ -121,12 +134,11 @@ def add_service(conn: Conn, *, country: str, name: str, code: str, price: Decima
         raise RuleViolation("Service name and code must not be empty")
     if conn.one("SELECT 1 FROM otp_services WHERE country_id = ? AND code = ?", (country_id, code)) is not None:
         raise RuleViolation(f"Service {code!r} already exists in that country")
-    row = conn.one(
+    service_id = conn.scalar(
         "INSERT INTO otp_services (country_id, name, code, price_cents, active) VALUES (?, ?, ?, ?, ?) RETURNING id",
         (country_id, name, code, _check_price(price), True),
     )
-    assert row is not None
-    return int(row["id"])
+    return int(service_id)
 
 
 def all_services(conn: Conn, *, country: str | None = None) -> list[Row]:

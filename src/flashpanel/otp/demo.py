@@ -23,14 +23,13 @@ def seed(conn: Conn) -> None:
     simulator; running it again adds nothing. They sell only while ``FLASHPANEL_SIMULATORS`` is on."""
     simulator = simulator_id(conn)
     for name, country_code in DEMO_COUNTRIES:
-        row = conn.one("SELECT id FROM otp_countries WHERE code = ?", (country_code,))
-        if row is None:
-            row = conn.one(
+        found = conn.scalar("SELECT id FROM otp_countries WHERE code = ?", (country_code,))
+        if found is None:
+            found = conn.scalar(
                 "INSERT INTO otp_countries (name, code, active) VALUES (?, ?, ?) RETURNING id",
                 (name, country_code, True),
             )
-            assert row is not None
-        country_id = int(row["id"])
+        country_id = int(found)
         for service_name, code, price_cents in DEMO_SERVICES:
             if conn.one("SELECT 1 FROM otp_services WHERE country_id = ? AND code = ?", (country_id, code)) is not None:
                 continue
@@ -54,24 +53,26 @@ def remove(conn: Conn) -> tuple[int, int]:
     deleted = disabled = 0
     codes = [code for _, code, _ in DEMO_SERVICES]
     for _, country_code in DEMO_COUNTRIES:
-        country = conn.one("SELECT id FROM otp_countries WHERE code = ?", (country_code,))
-        if country is None:
+        country_id = conn.scalar("SELECT id FROM otp_countries WHERE code = ?", (country_code,))
+        if country_id is None:
             continue
         for code in codes:
-            row = conn.one("SELECT id FROM otp_services WHERE country_id = ? AND code = ?", (country["id"], code))
-            if row is None:
+            service_id = conn.scalar(
+                "SELECT id FROM otp_services WHERE country_id = ? AND code = ?", (country_id, code)
+            )
+            if service_id is None:
                 continue
-            if conn.one("SELECT 1 FROM otp_orders WHERE otp_service_id = ? LIMIT 1", (row["id"],)) is None:
-                conn.execute("DELETE FROM otp_service_providers WHERE otp_service_id = ?", (row["id"],))
-                conn.execute("DELETE FROM otp_services WHERE id = ?", (row["id"],))
+            if conn.one("SELECT 1 FROM otp_orders WHERE otp_service_id = ? LIMIT 1", (service_id,)) is None:
+                conn.execute("DELETE FROM otp_service_providers WHERE otp_service_id = ?", (service_id,))
+                conn.execute("DELETE FROM otp_services WHERE id = ?", (service_id,))
                 deleted += 1
             else:
-                conn.execute("UPDATE otp_services SET active = ? WHERE id = ?", (False, row["id"]))
+                conn.execute("UPDATE otp_services SET active = ? WHERE id = ?", (False, service_id))
                 disabled += 1
         in_use = conn.one(
             "SELECT 1 FROM otp_services WHERE country_id = ? UNION ALL SELECT 1 FROM otp_orders WHERE country_id = ?",
-            (country["id"], country["id"]),
+            (country_id, country_id),
         )
         if in_use is None:
-            conn.execute("DELETE FROM otp_countries WHERE id = ?", (country["id"],))
+            conn.execute("DELETE FROM otp_countries WHERE id = ?", (country_id,))
     return deleted, disabled

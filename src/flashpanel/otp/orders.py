@@ -9,11 +9,14 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+import msgspec
+
 from flashpanel.customers.service import authenticate
-from flashpanel.db.runner import Conn, Row, now
+from flashpanel.db.runner import Conn, now
+from flashpanel.db.typed import RowId, all_as, one_as
 from flashpanel.errors import NotFound, RuleViolation
 from flashpanel.otp.catalog import Source, sources_of
-from flashpanel.otp.states import Transitioned, transition
+from flashpanel.otp.lifecycle import Applied, ListedOrder, OtpOrder, apply_transition
 from flashpanel.providers.base import Activation
 from flashpanel.providers.catalog_sync import cost_text
 from flashpanel.wallet import ledger
@@ -28,6 +31,11 @@ _SELECT_ORDER = (
     "o.upstream_activation_id, o.expires_at, o.created_at, s.name AS service_name, c.name AS country_name "
     "FROM otp_orders o JOIN otp_services s ON s.id = o.otp_service_id JOIN otp_countries c ON c.id = o.country_id"
 )
+# The columns of an OtpOrder, for the worker's reads of the order table alone.
+_ORDER_COLUMNS = (
+    "id, request_id, customer_id, phone_number, charge_cents, status, sms_code, provider_id, upstream_activation_id, "
+    "expires_at, created_at"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +48,21 @@ class OpenedOrder:
     sources: list[Source]
 
 
+class _PricedService(msgspec.Struct, frozen=True):
+    id: int
+    name: str
+    price_cents: int
+    country_name: str
+
+
 def open_order(conn: Conn, *, key_digest: str, country_id: int, service_id: int, simulators: bool) -> OpenedOrder:
     """Unit 1 of a purchase: authenticate, check the pair, debit the price and store a ``pending``
     order. Raises 422 for an unknown pair or one not on sale (inactive, or no source that takes new
     orders: see ``catalog.sources_of``) and 400 for a short balance; either way nothing is written."""
     customer_id = authenticate(conn, key_digest=key_digest)
-    service = conn.one(
+    service = one_as(
+        conn,
+        _PricedService,
         "SELECT s.id, s.name, s.price_cents, c.name AS country_name FROM otp_services s "
         "JOIN otp_countries c ON c.id = s.country_id "
         "WHERE s.id = ? AND s.country_id = ? AND s.active AND c.active",
@@ -56,8 +73,8 @@ def open_order(conn: Conn, *, key_digest: str, country_id: int, service_id: int,
         raise RuleViolation("Unknown service for this country")
     at = now()
     request_id = secrets.token_hex(16)
-    price_cents = int(service["price_cents"])
-    row = conn.one(
+    price_cents = service.price_cents
+    order_id = conn.scalar(
         "INSERT INTO otp_orders (request_id, customer_id, otp_service_id, country_id, charge_cents, status, "
         "next_check_at, checks, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, 0, ?, ?) RETURNING id",
         (
@@ -65,16 +82,14 @@ def open_order(conn: Conn, *, key_digest: str, country_id: int, service_id: int,
             customer_id,
             service_id,
             country_id,
-            int(service["price_cents"]),
+            price_cents,
             at + PENDING_GRACE_SECONDS,
             at,
             at,
         ),
     )
-    assert row is not None
-    order_id = int(row["id"])
     ledger.charge(conn, customer_id=customer_id, amount_cents=price_cents, order_kind="otp", order_id=order_id)
-    return OpenedOrder(order_id, request_id, price_cents, service["name"], service["country_name"], sources)
+    return OpenedOrder(int(order_id), request_id, price_cents, service.name, service.country_name, sources)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,11 +105,11 @@ def activate(
 
     Safe to repeat: if an earlier attempt committed but its answer was lost with the connection, the
     order already holds this very activation, and that is a success, not a lost race."""
-    done = transition(
+    done = apply_transition(
         conn,
         order_id=order_id,
-        from_status="pending",
-        to_status="waiting",
+        expected="pending",
+        target="waiting",
         provider_id=provider_id,
         phone_number=activation.phone_number,
         upstream_activation_id=activation.activation_id,
@@ -104,7 +119,7 @@ def activate(
         cost=None if activation.cost is None else cost_text(activation.cost),
     )
     if done is not None:
-        customer_id = int(done.order["customer_id"])
+        customer_id = done.order.customer_id
     else:
         owner = conn.scalar(
             "SELECT customer_id FROM otp_orders WHERE id = ? AND upstream_activation_id = ?",
@@ -116,28 +131,30 @@ def activate(
     return Activated(ledger.balance_cents(conn, customer_id=customer_id))
 
 
-def fail(conn: Conn, *, order_id: int, error: str) -> Transitioned | None:
+def fail(conn: Conn, *, order_id: int, error: str) -> Applied | None:
     """Unit 2 of a purchase, on failure: ``pending`` → ``failed``, refunded."""
-    return transition(conn, order_id=order_id, from_status="pending", to_status="failed", last_error=error[:500])
+    return apply_transition(conn, order_id=order_id, expected="pending", target="failed", last_error=error[:500])
 
 
-def order_of_customer(conn: Conn, *, key_digest: str, request_id: str) -> Row:
+def order_of_customer(conn: Conn, *, key_digest: str, request_id: str) -> ListedOrder:
     """The caller's order with this request id; 404 for anyone else's (no hint it exists)."""
     customer_id = authenticate(conn, key_digest=key_digest)
-    row = conn.one(_SELECT_ORDER + " WHERE o.request_id = ? AND o.customer_id = ?", (request_id, customer_id))
-    if row is None:
+    order = one_as(
+        conn, ListedOrder, _SELECT_ORDER + " WHERE o.request_id = ? AND o.customer_id = ?", (request_id, customer_id)
+    )
+    if order is None:
         raise NotFound("Order not found")
-    return row
+    return order
 
 
-def order_by_id(conn: Conn, *, order_id: int) -> Row:
-    row = conn.one(_SELECT_ORDER + " WHERE o.id = ?", (order_id,))
-    if row is None:
+def order_by_id(conn: Conn, *, order_id: int) -> ListedOrder:
+    order = one_as(conn, ListedOrder, _SELECT_ORDER + " WHERE o.id = ?", (order_id,))
+    if order is None:
         raise NotFound("Order not found")
-    return row
+    return order
 
 
-def history(conn: Conn, *, key_digest: str, page: int, limit: int) -> tuple[list[Row], int]:
+def history(conn: Conn, *, key_digest: str, page: int, limit: int) -> tuple[list[ListedOrder], int]:
     """One page of the caller's orders, newest first, and their total count (both index-backed:
     ``ix_otp_orders_customer_id_id``)."""
     customer_id = authenticate(conn, key_digest=key_digest)
@@ -145,20 +162,23 @@ def history(conn: Conn, *, key_digest: str, page: int, limit: int) -> tuple[list
     offset = (page - 1) * limit
     if offset >= total:  # past the end: nothing to read (and no OFFSET past 64 bits for the database)
         return [], total
-    rows = conn.all(
-        _SELECT_ORDER + " WHERE o.customer_id = ? ORDER BY o.id DESC LIMIT ? OFFSET ?", (customer_id, limit, offset)
+    listed = all_as(
+        conn,
+        ListedOrder,
+        _SELECT_ORDER + " WHERE o.customer_id = ? ORDER BY o.id DESC LIMIT ? OFFSET ?",
+        (customer_id, limit, offset),
     )
-    return rows, total
+    return listed, total
 
 
-def cancel(conn: Conn, *, order_id: int, error: str | None = None, attention: str | None = None) -> Transitioned | None:
+def cancel(conn: Conn, *, order_id: int, error: str | None = None, attention: str | None = None) -> Applied | None:
     """``waiting`` → ``cancelled``, refunded. ``error``/``attention``: the upstream cancel failed, and the
     operator should release the number by hand (see :func:`unreleased_note`)."""
-    return transition(
+    return apply_transition(
         conn,
         order_id=order_id,
-        from_status="waiting",
-        to_status="cancelled",
+        expected="waiting",
+        target="cancelled",
         last_error=error,
         attention=attention,
         attention_at=now() if attention else None,
@@ -184,12 +204,12 @@ def flag_unreleased(conn: Conn, *, order_id: int, activation_id: str, error: str
     )
 
 
-def expire(conn: Conn, *, order_id: int) -> Transitioned | None:
-    return transition(conn, order_id=order_id, from_status="waiting", to_status="expired")
+def expire(conn: Conn, *, order_id: int) -> Applied | None:
+    return apply_transition(conn, order_id=order_id, expected="waiting", target="expired")
 
 
-def complete(conn: Conn, *, order_id: int, sms_code: str) -> Transitioned | None:
-    return transition(conn, order_id=order_id, from_status="waiting", to_status="completed", sms_code=sms_code)
+def complete(conn: Conn, *, order_id: int, sms_code: str) -> Applied | None:
+    return apply_transition(conn, order_id=order_id, expected="waiting", target="completed", sms_code=sms_code)
 
 
 # -- worker batches ----------------------------------------------------------------------------------
@@ -198,27 +218,35 @@ def backoff_seconds(checks: int) -> float:
     return float(min(30, 3 + 2 * checks))
 
 
-def claim_due_polls(conn: Conn, *, at: float, limit: int) -> list[Row]:
+class _Polled(OtpOrder, frozen=True):
+    checks: int
+
+
+def claim_due_polls(conn: Conn, *, at: float, limit: int) -> list[OtpOrder]:
     """Waiting orders due for an SMS poll (and not yet overdue), each pushed back by its back-off in
     the same unit, so two workers never poll the same order at once."""
-    rows = conn.all(
-        "SELECT id, provider_id, upstream_activation_id, checks FROM otp_orders "
+    polled = all_as(
+        conn,
+        _Polled,
+        f"SELECT {_ORDER_COLUMNS}, checks FROM otp_orders "
         "WHERE status = 'waiting' AND next_check_at <= ? AND expires_at > ? ORDER BY next_check_at LIMIT ?"
         + conn.for_update_skip_locked,
         (at, at, limit),
     )
     conn.executemany(
         "UPDATE otp_orders SET next_check_at = ?, checks = checks + 1 WHERE id = ?",
-        [(at + backoff_seconds(int(r["checks"]) + 1), r["id"]) for r in rows],
+        [(at + backoff_seconds(order.checks + 1), order.id) for order in polled],
     )
-    return rows
+    return [*polled]
 
 
-def overdue(conn: Conn, *, at: float, limit: int) -> list[Row]:
+def overdue(conn: Conn, *, at: float, limit: int) -> list[OtpOrder]:
     """A batch of waiting orders past their deadline, oldest deadline first. Not claimed: two workers
     may both look at one, and the transition lets exactly one of them end it."""
-    return conn.all(
-        "SELECT id, provider_id, upstream_activation_id, status FROM otp_orders "
+    return all_as(
+        conn,
+        OtpOrder,
+        f"SELECT {_ORDER_COLUMNS} FROM otp_orders "
         "WHERE status = 'waiting' AND expires_at <= ? ORDER BY expires_at LIMIT ?",
         (at, limit),
     )
@@ -227,12 +255,14 @@ def overdue(conn: Conn, *, at: float, limit: int) -> list[Row]:
 def resolve_interrupted(conn: Conn, *, at: float, limit: int) -> int:
     """Fail (and refund) pending orders older than the grace period: their purchase was interrupted
     between the debit and the provider's answer. Returns how many were resolved."""
-    rows = conn.all(
+    rows = all_as(
+        conn,
+        RowId,
         "SELECT id FROM otp_orders WHERE status = 'pending' AND next_check_at <= ? ORDER BY next_check_at LIMIT ?"
         + conn.for_update_skip_locked,
         (at, limit),
     )
     return sum(
-        fail(conn, order_id=int(row["id"]), error="purchase interrupted before the provider answered") is not None
+        fail(conn, order_id=row.id, error="purchase interrupted before the provider answered") is not None
         for row in rows
     )

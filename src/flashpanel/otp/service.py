@@ -22,11 +22,12 @@ from datetime import UTC, datetime
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from flashpanel.db.retry import retrying
-from flashpanel.db.runner import Conn, Row, now
+from flashpanel.db.runner import Conn, now
 from flashpanel.errors import FlashpanelError, RuleViolation
 from flashpanel.otp import orders
 from flashpanel.otp.availability import cache_of
 from flashpanel.otp.catalog import Source
+from flashpanel.otp.lifecycle import ListedOrder, OtpOrder
 from flashpanel.otp.phone import e164
 from flashpanel.providers import registry
 from flashpanel.providers.base import Activation, NoNumbersAvailable, ProviderError, SmsState
@@ -158,12 +159,12 @@ async def _buy(state: AppState, order_id: int, sources: list[Source]) -> tuple[S
 
 
 # -- check -------------------------------------------------------------------------------------------
-def check_view(order: Row) -> dict[str, Any]:
+def check_view(order: OtpOrder) -> dict[str, Any]:
     return {
-        "order_id": int(order["id"]),
-        "phone_number": order["phone_number"],
-        "status": order["status"],
-        "sms_code": order["sms_code"],
+        "order_id": order.id,
+        "phone_number": order.phone_number,
+        "status": order.status,
+        "sms_code": order.sms_code,
     }
 
 
@@ -174,43 +175,43 @@ async def check(units: Units, *, key_digest: str, request_id: str) -> dict[str, 
     return check_view(await _as_it_stands(units.state, order))
 
 
-async def _as_it_stands(state: AppState, order: Row) -> Row:
+async def _as_it_stands(state: AppState, order: OtpOrder) -> OtpOrder:
     """A waiting order brought up to date: past its deadline it expires (after a last look), otherwise
     a code that already reached the provider is delivered. Any other order is returned as it is."""
-    if order["status"] != "waiting":
+    if order.status != "waiting":
         return order
-    if now() >= order["expires_at"]:
+    if now() >= order.deadline:
         return await expire_after_last_look(state, order)
     return await _settle_sms(state, order)
 
 
-async def _settle_sms(state: AppState, order: Row) -> Row:
+async def _settle_sms(state: AppState, order: OtpOrder) -> OtpOrder:
     """Ask the provider about a waiting order's SMS for at most ``CHECK_TIMEOUT`` and apply the answer;
     on a slow or failing provider the order is returned unchanged (the worker keeps polling)."""
     try:
-        provider = await registry.number_provider(state, order["provider_id"])
-        sms = await asyncio.wait_for(provider.check_sms(order["upstream_activation_id"]), CHECK_TIMEOUT)
+        provider = await registry.number_provider(state, order.provider_id)
+        sms = await asyncio.wait_for(provider.check_sms(order.activation_id), CHECK_TIMEOUT)
     except Exception as exc:
-        log.info("sms check of otp order %s skipped: %r", order["id"], exc)
+        log.info("sms check of otp order %s skipped: %r", order.id, exc)
         return order
     return await apply_sms(state, order, sms)
 
 
-async def apply_sms(state: AppState, order: Row, sms: SmsState) -> Row:
+async def apply_sms(state: AppState, order: OtpOrder, sms: SmsState) -> OtpOrder:
     """Apply what the provider says about a waiting order's SMS; returns the order as it now is."""
     # An activation the upstream reports cancelled is left to expire at its deadline (and be refunded
     # then): acting on it at once would race with a customer's cancel in flight, which cancels upstream
     # before it changes the order, and turn that cancel into an expiry.
     if sms.state != "received" or not sms.code:
         return order
-    done = await state.db.write(orders.complete, order_id=int(order["id"]), sms_code=sms.code[:32])
+    done = await state.db.write(orders.complete, order_id=order.id, sms_code=sms.code[:32])
     if done is None:
-        return await state.db.read(orders.order_by_id, order_id=int(order["id"]))
-    finish_soon(state, done.order["provider_id"], done.order["upstream_activation_id"])
+        return await state.db.read(orders.order_by_id, order_id=order.id)
+    finish_soon(state, done.order.provider_id, done.order.upstream_activation_id)
     return done.order
 
 
-async def expire_after_last_look(state: AppState, order: Row) -> Row:
+async def expire_after_last_look(state: AppState, order: OtpOrder) -> OtpOrder:
     """Expire (and refund) a waiting order past its deadline, unless its provider says the SMS came.
 
     Polls back off to 30 s, so a code can reach the upstream after the last poll and before the
@@ -218,16 +219,16 @@ async def expire_after_last_look(state: AppState, order: Row) -> Row:
     billed the operator for, and the customer would never see the code. So the provider gets one
     last look (at most ``CHECK_TIMEOUT``). If it is down or slow, the order expires as before."""
     order = await _settle_sms(state, order)
-    if order["status"] != "waiting":
+    if order.status != "waiting":
         return order
     return await _expire_now(state, order)
 
 
-async def _expire_now(state: AppState, order: Row) -> Row:
-    done = await state.db.write(orders.expire, order_id=int(order["id"]))
+async def _expire_now(state: AppState, order: OtpOrder) -> OtpOrder:
+    done = await state.db.write(orders.expire, order_id=order.id)
     if done is None:  # something else won the race: report what it did
-        return await state.db.read(orders.order_by_id, order_id=int(order["id"]))
-    release_soon(state, done.order["provider_id"], done.order["upstream_activation_id"], order_id=int(order["id"]))
+        return await state.db.read(orders.order_by_id, order_id=order.id)
+    release_soon(state, done.order.provider_id, done.order.upstream_activation_id, order_id=order.id)
     return done.order
 
 
@@ -236,14 +237,14 @@ async def cancel(units: Units, *, key_digest: str, request_id: str) -> dict[str,
     """Cancel a waiting order and refund it in full. 422 for any other status (nothing refunded), and
     when the upstream refuses an early cancel (the order stays waiting; the customer may retry)."""
     state = units.state
-    order = await units.read(orders.order_of_customer, key_digest=key_digest, request_id=request_id)
-    order = await _as_it_stands(state, order)  # a code that already arrived is delivered, not refunded
-    if order["status"] != "waiting":
-        raise RuleViolation(_not_cancellable(order["status"]))
+    found = await units.read(orders.order_of_customer, key_digest=key_digest, request_id=request_id)
+    order = await _as_it_stands(state, found)  # a code that already arrived is delivered, not refunded
+    if order.status != "waiting":
+        raise RuleViolation(_not_cancellable(order.status))
     failure = None
     try:
-        provider = await registry.number_provider(state, order["provider_id"])
-        await asyncio.wait_for(provider.cancel(order["upstream_activation_id"]), RELEASE_TIMEOUT)
+        provider = await registry.number_provider(state, order.provider_id)
+        await asyncio.wait_for(provider.cancel(order.activation_id), RELEASE_TIMEOUT)
     except ProviderError as exc:
         if exc.token == "EARLY_CANCEL_DENIED":
             raise RuleViolation("The provider does not allow cancelling this number yet; try again shortly") from None
@@ -254,18 +255,18 @@ async def cancel(units: Units, *, key_digest: str, request_id: str) -> dict[str,
     if failure:
         # The customer is refunded all the same; the number may still be billed upstream, so the operator
         # is asked to release it by hand (``flashpanel otp orders list --attention``).
-        log.warning("otp order %s: upstream cancel failed: %s", order["id"], failure)
-        note = orders.unreleased_note(activation_id=order["upstream_activation_id"], error=failure)
+        log.warning("otp order %s: upstream cancel failed: %s", order.id, failure)
+        note = orders.unreleased_note(activation_id=order.activation_id, error=failure)
     error = f"upstream cancel failed: {failure}"[:500] if failure else None
-    done = await units.write(orders.cancel, order_id=int(order["id"]), error=error, attention=note)
+    done = await units.write(orders.cancel, order_id=order.id, error=error, attention=note)
     if done is None:
-        current = await state.db.read(orders.order_by_id, order_id=int(order["id"]))
-        raise RuleViolation(_not_cancellable(current["status"]))
-    cache_of(state).forget_provider(order["provider_id"])
+        current = await state.db.read(orders.order_by_id, order_id=order.id)
+        raise RuleViolation(_not_cancellable(current.status))
+    cache_of(state).forget_provider(order.provider_id)
     assert done.balance_cents is not None
     return {
-        "order_id": int(order["id"]),
-        "refund_amount": format_cents(done.refund_cents),
+        "order_id": order.id,
+        "refund_amount": format_cents(done.refunded_cents),
         "balance": format_cents(done.balance_cents),
     }
 
@@ -279,17 +280,17 @@ def _not_cancellable(status: str) -> str:
 
 
 # -- history -----------------------------------------------------------------------------------------
-def history_item(order: Row) -> dict[str, Any]:
+def history_item(order: ListedOrder) -> dict[str, Any]:
     return {
-        "order_id": int(order["id"]),
-        "request_id": order["request_id"],
-        "phone_number": order["phone_number"],
-        "service": order["service_name"],
-        "country": order["country_name"],
-        "charge": format_cents(int(order["charge_cents"])),
-        "status": order["status"],
-        "sms_code": order["sms_code"],
-        "created_at": iso(float(order["created_at"])),
+        "order_id": order.id,
+        "request_id": order.request_id,
+        "phone_number": order.phone_number,
+        "service": order.service_name,
+        "country": order.country_name,
+        "charge": format_cents(int(order.charge_cents)),
+        "status": order.status,
+        "sms_code": order.sms_code,
+        "created_at": iso(float(order.created_at)),
     }
 
 
@@ -309,10 +310,7 @@ def _in_background(
             if order_id is not None and not _already_gone(exc):
                 await _flag_unreleased(state, order_id, activation_id, exc)
 
-    tasks: set[asyncio.Task[None]] = state.extras.setdefault("otp_background", set())
-    task = asyncio.create_task(run())
-    tasks.add(task)
-    task.add_done_callback(tasks.discard)
+    state.background.start(run())
 
 
 def _already_gone(exc: Exception) -> bool:
@@ -344,6 +342,4 @@ def finish_soon(state: AppState, provider_id: int | None, activation_id: str | N
 
 async def drain_background(state: AppState) -> None:
     """Wait for the best-effort provider calls started so far (tests, shutdown)."""
-    tasks: set[asyncio.Task[None]] = state.extras.get("otp_background", set())
-    if tasks:
-        await asyncio.gather(*list(tasks), return_exceptions=True)
+    await state.background.drain()

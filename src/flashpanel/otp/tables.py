@@ -53,7 +53,7 @@ otp_service_providers = Table(
     UniqueConstraint("otp_service_id", "provider_id"),
 )
 
-# status: pending -> waiting -> completed | cancelled | expired;  pending -> failed  (see otp/states.py)
+# status: pending -> waiting -> completed | cancelled | expired;  pending -> failed  (see otp/lifecycle.py)
 otp_orders = Table(
     "otp_orders",
     metadata,

@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from flashpanel.db.runner import Row, now
+from flashpanel.db.runner import now
 from flashpanel.metrics import ORDERS_ATTENTION
 from flashpanel.otp import admin, orders, service
+from flashpanel.otp.lifecycle import OtpOrder
 from flashpanel.providers import registry
 from flashpanel.providers.base import SmsState
 from flashpanel.state import AppState
@@ -27,17 +28,17 @@ EXPIRE_BATCH = 100
 POLL_TIMEOUT = 10.0
 
 
-async def _poll_one(state: AppState, order: Row) -> int:
+async def _poll_one(state: AppState, order: OtpOrder) -> int:
     try:
-        provider = await registry.number_provider(state, order["provider_id"])
-        sms: SmsState = await asyncio.wait_for(provider.check_sms(order["upstream_activation_id"]), POLL_TIMEOUT)
+        provider = await registry.number_provider(state, order.provider_id)
+        sms: SmsState = await asyncio.wait_for(provider.check_sms(order.activation_id), POLL_TIMEOUT)
     except Exception as exc:  # retried at the order's next check time
-        log.info("sms poll of otp order %s failed: %r", order["id"], exc)
+        log.info("sms poll of otp order %s failed: %r", order.id, exc)
         return 0
     if sms.state == "waiting":
         return 0
     after = await service.apply_sms(state, order, sms)
-    return int(after["status"] != "waiting")
+    return int(after.status != "waiting")
 
 
 async def poll_sms(state: AppState) -> int:
@@ -56,8 +57,8 @@ async def expire_overdue(state: AppState) -> int:
     if not due:
         return 0
     after = await asyncio.gather(*(service.expire_after_last_look(state, order) for order in due))
-    expired = sum(1 for order in after if order["status"] == "expired")
-    completed = sum(1 for order in after if order["status"] == "completed")
+    expired = sum(1 for order in after if order.status == "expired")
+    completed = sum(1 for order in after if order.status == "completed")
     if expired or completed:
         log.info("otp orders past their deadline: %d expired and refunded, %d got their SMS", expired, completed)
     return expired

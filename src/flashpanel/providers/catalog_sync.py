@@ -27,7 +27,10 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Context, Decimal, InvalidOperation
 from functools import partial
 
-from flashpanel.db.runner import Conn, Row, now
+import msgspec
+
+from flashpanel.db.runner import Conn, now
+from flashpanel.db.typed import all_as
 from flashpanel.errors import RuleViolation
 from flashpanel.providers.base import RejectedService, UpstreamService
 from flashpanel.wallet.money import to_cents
@@ -77,9 +80,19 @@ class CatalogReport:
     rejected: list[RejectedService] = field(default_factory=list)
 
 
-def _local(conn: Conn, provider_id: int) -> dict[str, Row]:
-    rows = conn.all("SELECT * FROM smm_services WHERE provider_id = ? ORDER BY id", (provider_id,))
-    return {str(row["upstream_service"]): row for row in rows}
+class _LocalService(msgspec.Struct, frozen=True):
+    """What syncing needs of a local service bound to the provider."""
+
+    id: int
+    upstream_service: str | None
+    active: bool
+    rate_cents: int
+    cost_rate: str | None
+
+
+def _local(conn: Conn, provider_id: int) -> dict[str, _LocalService]:
+    rows = all_as(conn, _LocalService, "SELECT * FROM smm_services WHERE provider_id = ? ORDER BY id", (provider_id,))
+    return {str(row.upstream_service): row for row in rows}
 
 
 def _fields(service: UpstreamService) -> tuple[object, ...]:
@@ -151,15 +164,15 @@ def import_services(
                 "UPDATE smm_services SET name = ?, type = ?, min_quantity = ?, max_quantity = ?, description = ?, "
                 "cost_rate = ?, refill = ?, cancel = ?, dripfeed = ?, category = ?, rate_cents = ?, active = ? "
                 "WHERE id = ?",
-                (*_fields(service), service.category[:100] or "Other", price, True, row["id"]),
+                (*_fields(service), service.category[:100] or "Other", price, True, row.id),
             )
             report.updated += 1
     return report
 
 
-def _keep_margin(service: UpstreamService, price: int, row: Row, floor: int, exchange_rate: Decimal) -> int:
+def _keep_margin(service: UpstreamService, price: int, row: _LocalService, floor: int, exchange_rate: Decimal) -> int:
     """The price that keeps the service's previous margin over its new cost (at least the cost)."""
-    old_cost = Decimal(row["cost_rate"]) if row["cost_rate"] else None
+    old_cost = Decimal(row.cost_rate) if row.cost_rate else None
     if not old_cost or old_cost <= 0:
         return floor
     margin = Decimal(price) / (old_cost * exchange_rate * 100)
@@ -181,37 +194,35 @@ def sync_services(
     report = CatalogReport(rejected=list(rejected))
     for upstream_id, row in _local(conn, provider_id).items():
         if upstream_id in unreadable:
-            log.warning(
-                "smm service %s (upstream %s): unreadable upstream entry, left as it was", row["id"], upstream_id
-            )
+            log.warning("smm service %s (upstream %s): unreadable upstream entry, left as it was", row.id, upstream_id)
             continue
         service = upstream.get(upstream_id)
         if service is None or service.rate <= 0:
-            if row["active"]:
-                conn.execute("UPDATE smm_services SET active = ? WHERE id = ?", (False, row["id"]))
-                log.warning("smm service %s (upstream %r) vanished upstream: disabled", row["id"], upstream_id)
+            if row.active:
+                conn.execute("UPDATE smm_services SET active = ? WHERE id = ?", (False, row.id))
+                log.warning("smm service %s (upstream %r) vanished upstream: disabled", row.id, upstream_id)
                 report.disabled += 1
             continue
-        price = int(row["rate_cents"])
+        price = row.rate_cents
         floor = cost_floor_cents(service.rate, exchange_rate)
         if price < floor:
             repriced = _priced(service, partial(_keep_margin, service, price, row, floor, exchange_rate))
             if isinstance(repriced, RejectedService):
                 report.rejected.append(repriced)
-                log.warning("smm service %s (upstream %s): %s, left as it was", row["id"], upstream_id, repriced.reason)
+                log.warning("smm service %s (upstream %s): %s, left as it was", row.id, upstream_id, repriced.reason)
                 continue
             new_price = repriced
             report.repriced[upstream_id] = (price, new_price)
             log.warning(
                 "smm service %s (upstream %r): cost rose above its price; price %d -> %d cents",
-                row["id"], upstream_id, price, new_price,
+                row.id, upstream_id, price, new_price,
             )  # fmt: skip
             price = new_price
         # Names, categories and descriptions are the operator's once imported: only the facts follow upstream.
         conn.execute(
             "UPDATE smm_services SET min_quantity = ?, max_quantity = ?, cost_rate = ?, refill = ?, cancel = ?, "
             "dripfeed = ?, rate_cents = ? WHERE id = ?",
-            (*_fields(service)[2:4], *_fields(service)[5:], price, row["id"]),
+            (*_fields(service)[2:4], *_fields(service)[5:], price, row.id),
         )
         report.updated += 1
     return report

@@ -29,9 +29,9 @@ def takes_orders(alias: str) -> str:
 def simulator_id(conn: Conn) -> int:
     """The built-in simulator's provider row (the oldest of its kind), created if there is none. It is
     named ``simulator``, or ``built-in simulator`` when an operator's provider already has that name."""
-    row = conn.one("SELECT id FROM providers WHERE kind = ? ORDER BY id LIMIT 1", (SIMULATOR_KIND,))
-    if row is not None:
-        return int(row["id"])
+    provider_id = conn.scalar("SELECT id FROM providers WHERE kind = ? ORDER BY id LIMIT 1", (SIMULATOR_KIND,))
+    if provider_id is not None:
+        return int(provider_id)
     taken = conn.one("SELECT 1 FROM providers WHERE name = ?", (SIMULATOR_NAME,)) is not None
     created = conn.one(
         "INSERT INTO providers (name, kind, url, api_key_encrypted, currency, exchange_rate, active, created_at) "
@@ -44,9 +44,9 @@ def simulator_id(conn: Conn) -> int:
 
 def provider_id_named(conn: Conn, name: str) -> int:
     """The provider an operator names; ``simulator`` is the built-in one unless a provider has that name."""
-    row = conn.one("SELECT id FROM providers WHERE name = ?", (name.strip(),))
-    if row is not None:
-        return int(row["id"])
+    provider_id = conn.scalar("SELECT id FROM providers WHERE name = ?", (name.strip(),))
+    if provider_id is not None:
+        return int(provider_id)
     if name.strip() == SIMULATOR_NAME:
         return simulator_id(conn)
     raise NotFound(f"No provider named {name.strip()!r}")

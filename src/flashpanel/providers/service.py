@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+
+import msgspec
 
 from flashpanel.crypto import SecretBox
-from flashpanel.db.runner import Conn, Row, now
+from flashpanel.db.runner import Conn, now
+from flashpanel.db.typed import all_as, one_as
 from flashpanel.errors import NotFound, RuleViolation
-from flashpanel.providers.adapters import KINDS, SMM_V2
+from flashpanel.providers.kinds import KINDS, SMM_V2
 from flashpanel.providers.sale import SIMULATOR_KIND, SIMULATOR_NAME
 from flashpanel.providers.smm_v2 import SmmV2Provider
 from flashpanel.providers.sms_activate import SmsActivateProvider
@@ -38,15 +40,28 @@ class ProviderInfo:
     active: bool
 
 
-def _info(row: Row) -> ProviderInfo:
+class ProviderRecord(msgspec.Struct, frozen=True):
+    """A provider row as stored, its key still encrypted (for :func:`adapter_for`)."""
+
+    id: int
+    name: str
+    kind: str
+    url: str | None
+    api_key_encrypted: str | None
+    currency: str | None
+    exchange_rate: Decimal
+    active: bool
+
+
+def _info(record: ProviderRecord) -> ProviderInfo:
     return ProviderInfo(
-        id=int(row["id"]),
-        name=row["name"],
-        kind=row["kind"],
-        url=row["url"],
-        currency=row["currency"],
-        exchange_rate=Decimal(row["exchange_rate"]),
-        active=bool(row["active"]),
+        id=record.id,
+        name=record.name,
+        kind=record.kind,
+        url=record.url,
+        currency=record.currency,
+        exchange_rate=record.exchange_rate,
+        active=record.active,
     )
 
 
@@ -115,12 +130,12 @@ def add_provider(
 
 
 def list_providers(conn: Conn) -> list[ProviderInfo]:
-    return [_info(row) for row in conn.all("SELECT * FROM providers ORDER BY id")]
+    return [_info(record) for record in all_as(conn, ProviderRecord, "SELECT * FROM providers ORDER BY id")]
 
 
 def get_provider(conn: Conn, *, name: str) -> ProviderInfo | None:
-    row = conn.one("SELECT * FROM providers WHERE name = ?", (name,))
-    return None if row is None else _info(row)
+    record = one_as(conn, ProviderRecord, "SELECT * FROM providers WHERE name = ?", (name,))
+    return None if record is None else _info(record)
 
 
 def get_provider_or_raise(conn: Conn, *, name: str) -> ProviderInfo:
@@ -164,20 +179,20 @@ def set_exchange_rate(conn: Conn, *, name: str, exchange_rate: Decimal) -> Provi
     return get_provider_or_raise(conn, name=name)
 
 
-def provider_row(conn: Conn, *, name: str) -> dict[str, Any]:
+def provider_row(conn: Conn, *, name: str) -> ProviderRecord:
     """The full row, key still encrypted (for :func:`adapter_for`)."""
-    row = conn.one("SELECT * FROM providers WHERE name = ?", (name,))
-    if row is None:
+    record = one_as(conn, ProviderRecord, "SELECT * FROM providers WHERE name = ?", (name,))
+    if record is None:
         raise ProviderNotFound(name)
-    return dict(row)
+    return record
 
 
-def adapter_for(row: dict[str, Any], secrets: SecretBox) -> SmmV2Provider | SmsActivateProvider:
+def adapter_for(record: ProviderRecord, secrets: SecretBox) -> SmmV2Provider | SmsActivateProvider:
     """The adapter for a provider row (``api_key_encrypted`` is decrypted here, in memory only)."""
-    token = row.get("api_key_encrypted")
+    token = record.api_key_encrypted
     key = secrets.decrypt(token) if token else ""
-    if row["kind"] == SMM_V2:
-        return SmmV2Provider(row["url"], key)
-    if row["kind"] in KINDS:
-        return SmsActivateProvider(row["url"], key, currency=row.get("currency") or "")
-    raise RuleViolation(f"provider {row['name']!r} is of kind {row['kind']!r}, which has no upstream to ask")
+    if record.kind == SMM_V2:
+        return SmmV2Provider(record.url or "", key)
+    if record.kind in KINDS:
+        return SmsActivateProvider(record.url or "", key, currency=record.currency or "")
+    raise RuleViolation(f"provider {record.name!r} is of kind {record.kind!r}, which has no upstream to ask")

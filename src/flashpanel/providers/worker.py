@@ -9,8 +9,9 @@ from decimal import Decimal
 
 from flashpanel.db.runner import Conn
 from flashpanel.providers import catalog_sync
-from flashpanel.providers.adapters import SMM_V2
 from flashpanel.providers.base import ProviderError
+from flashpanel.providers.capabilities import catalog_source
+from flashpanel.providers.kinds import SMM_V2
 from flashpanel.providers.registry import smm_provider
 from flashpanel.state import AppState
 from flashpanel.worker.loop import Loop
@@ -33,16 +34,14 @@ def _due_providers(conn: Conn) -> list[tuple[int, str, Decimal]]:
 
 async def sync_catalogs(state: AppState, *, force: bool = False) -> int:
     """One pass: sync every provider whose turn has come; returns how many were synced."""
-    next_at: dict[int, float] = state.extras.setdefault("catalog_sync_next_at", {})
+    next_at = state.catalog_sync_next_at
     clock = time.monotonic()
     synced = 0
     for provider_id, name, exchange_rate in await state.db.read(_due_providers):
         if not force and next_at.get(provider_id, 0.0) > clock:
             continue
-        provider = await smm_provider(state, provider_id)
-        from flashpanel.providers.smm_v2 import SmmV2Provider  # only loaded where a provider is synced
-
-        if not isinstance(provider, SmmV2Provider):
+        provider = catalog_source(await smm_provider(state, provider_id))
+        if provider is None:
             continue
         try:
             listing = await provider.services()

@@ -3,8 +3,12 @@ status (refunds included)."""
 
 from __future__ import annotations
 
+import msgspec
+
 from flashpanel.db.runner import Conn, Row, now
+from flashpanel.db.typed import one_as
 from flashpanel.errors import RuleViolation
+from flashpanel.providers.base import SmmStatus
 from flashpanel.smm.fulfilment import STALE_SUBMISSION_SECONDS
 from flashpanel.smm.lifecycle import STATUSES, Applied, apply_transition
 
@@ -17,11 +21,11 @@ def list_orders(
         raise RuleViolation(f"unknown status {status!r}; expected one of {', '.join(STATUSES)}")
     where, params = [], []
     if user is not None:
-        customer = conn.one("SELECT id FROM customers WHERE name = ?", (user,))
-        if customer is None:
+        customer_id = conn.scalar("SELECT id FROM customers WHERE name = ?", (user,))
+        if customer_id is None:
             raise RuleViolation(f"No customer named {user!r}")
         where.append("o.customer_id = ?")
-        params.append(customer["id"])
+        params.append(customer_id)
     if status is not None:
         where.append("o.status = ?")
         params.append(status)
@@ -42,11 +46,16 @@ def attention_count(conn: Conn) -> int:
     return int(conn.scalar("SELECT COUNT(*) FROM smm_orders WHERE attention_at IS NOT NULL"))
 
 
-def _order(conn: Conn, order_id: int) -> Row:
-    row = conn.one("SELECT status, submitting_at FROM smm_orders WHERE id = ?", (order_id,))
-    if row is None:
+class _Claimable(msgspec.Struct, frozen=True):
+    status: SmmStatus
+    submitting_at: float | None
+
+
+def _order(conn: Conn, order_id: int) -> _Claimable:
+    order = one_as(conn, _Claimable, "SELECT status, submitting_at FROM smm_orders WHERE id = ?", (order_id,))
+    if order is None:
         raise RuleViolation(f"No SMM order {order_id}")
-    return row
+    return order
 
 
 def set_status(conn: Conn, *, order_id: int, status: str, remains: int | None = None) -> Applied:
@@ -60,13 +69,13 @@ def set_status(conn: Conn, *, order_id: int, status: str, remains: int | None = 
     if remains is not None and remains < 0:
         raise RuleViolation("remains must not be negative")
     current = _order(conn, order_id)
-    claimed_at = current["submitting_at"]
-    if current["status"] == "pending" and claimed_at is not None and now() - claimed_at < STALE_SUBMISSION_SECONDS:
+    claimed_at = current.submitting_at
+    if current.status == "pending" and claimed_at is not None and now() - claimed_at < STALE_SUBMISSION_SECONDS:
         raise RuleViolation(f"order {order_id} is being submitted to its provider right now; try again shortly")
     applied = apply_transition(
         conn,
         order_id=order_id,
-        expected=current["status"],
+        expected=current.status,
         target=status,
         remains=remains,
         note=f"set to {status} by the operator",

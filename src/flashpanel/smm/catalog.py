@@ -60,7 +60,7 @@ def _provider_id(conn: Conn, name: str | None) -> int | None:
 def add_service(conn: Conn, *, spec: ServiceInput) -> int:
     """Create an active service; returns its id. It is on sale only once it has a provider."""
     _check(spec)
-    row = conn.one(
+    service_id = conn.scalar(
         "INSERT INTO smm_services (name, category, type, rate_cents, min_quantity, max_quantity, description, "
         "active, provider_id, upstream_service, refill, cancel, dripfeed, created_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -81,8 +81,7 @@ def add_service(conn: Conn, *, spec: ServiceInput) -> int:
             now(),
         ),
     )
-    assert row is not None
-    return int(row["id"])
+    return int(service_id)
 
 
 def get_service(conn: Conn, *, service_id: int) -> Row:

@@ -33,13 +33,13 @@ def remove(conn: Conn) -> tuple[int, int]:
     history). Returns (deleted, disabled)."""
     deleted = disabled = 0
     for name, *_ in DEMO_SERVICES:
-        row = conn.one("SELECT id FROM smm_services WHERE name = ?", (name,))
-        if row is None:
+        service_id = conn.scalar("SELECT id FROM smm_services WHERE name = ?", (name,))
+        if service_id is None:
             continue
-        if conn.one("SELECT 1 FROM smm_orders WHERE service_id = ? LIMIT 1", (row["id"],)) is None:
-            conn.execute("DELETE FROM smm_services WHERE id = ?", (row["id"],))
+        if conn.one("SELECT 1 FROM smm_orders WHERE service_id = ? LIMIT 1", (service_id,)) is None:
+            conn.execute("DELETE FROM smm_services WHERE id = ?", (service_id,))
             deleted += 1
         else:
-            conn.execute("UPDATE smm_services SET active = ? WHERE id = ?", (False, row["id"]))
+            conn.execute("UPDATE smm_services SET active = ? WHERE id = ?", (False, service_id))
             disabled += 1
     return deleted, disabled

@@ -30,7 +30,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import msgspec
+
 from flashpanel.db.runner import Conn
+from flashpanel.db.typed import RowId, all_as, one_as
 from flashpanel.providers.base import ProviderError, SmmProgress
 from flashpanel.smm.lifecycle import ACTIVE, TERMINAL, Applied, apply_transition, can_move
 
@@ -70,35 +73,50 @@ class Claim:
     interval_minutes: int | None = None
 
 
+class _Claimed(msgspec.Struct, frozen=True):
+    id: int
+    service_id: int
+    provider_id: int | None
+    link: str
+    quantity: int
+    attempts: int
+    runs: int | None
+    interval_minutes: int | None
+
+
 def claim_for_submission(conn: Conn, *, at: float, limit: int = SUBMIT_BATCH) -> list[Claim]:
     """Claim up to ``limit`` due pending orders for submission (see the module docstring)."""
-    due = conn.all(
+    due = all_as(
+        conn,
+        RowId,
         "SELECT id FROM smm_orders WHERE status = 'pending' AND next_check_at <= ? AND submitting_at IS NULL "
         "ORDER BY next_check_at, id LIMIT ?" + conn.for_update_skip_locked,
         (at, limit),
     )
     claims = []
     for row in due:
-        claimed = conn.one(
+        claimed = one_as(
+            conn,
+            _Claimed,
             "UPDATE smm_orders SET submitting_at = ?, attempts = attempts + 1, updated_at = ? "
             "WHERE id = ? AND status = 'pending' AND submitting_at IS NULL "
             "RETURNING id, service_id, provider_id, link, quantity, attempts, runs, interval_minutes",
-            (at, at, row["id"]),
+            (at, at, row.id),
         )
         if claimed is None:
             continue
-        upstream = conn.scalar("SELECT upstream_service FROM smm_services WHERE id = ?", (claimed["service_id"],))
+        upstream = conn.scalar("SELECT upstream_service FROM smm_services WHERE id = ?", (claimed.service_id,))
         claims.append(
             Claim(
-                order_id=int(claimed["id"]),
+                order_id=claimed.id,
                 claimed_at=at,
-                attempts=int(claimed["attempts"]),
-                provider_id=claimed["provider_id"],
-                upstream_service=str(upstream or claimed["service_id"]),
-                link=claimed["link"],
-                quantity=int(claimed["quantity"]) // (claimed["runs"] or 1),
-                runs=claimed["runs"],
-                interval_minutes=claimed["interval_minutes"],
+                attempts=claimed.attempts,
+                provider_id=claimed.provider_id,
+                upstream_service=str(upstream or claimed.service_id),
+                link=claimed.link,
+                quantity=claimed.quantity // (claimed.runs or 1),
+                runs=claimed.runs,
+                interval_minutes=claimed.interval_minutes,
             )
         )
     return claims
@@ -168,7 +186,9 @@ def record_submit_failure(conn: Conn, *, claim: Claim, error: ProviderError, at:
 
 def resolve_stale_submissions(conn: Conn, *, at: float, limit: int = SUBMIT_BATCH) -> list[Applied]:
     """Cancel (full refund) pending orders whose submission claim is older than the stale limit."""
-    stale = conn.all(
+    stale = all_as(
+        conn,
+        RowId,
         "SELECT id FROM smm_orders WHERE status = 'pending' AND submitting_at IS NOT NULL AND submitting_at < ? "
         "ORDER BY id LIMIT ?" + conn.for_update_skip_locked,
         (at - STALE_SUBMISSION_SECONDS, limit),
@@ -177,7 +197,7 @@ def resolve_stale_submissions(conn: Conn, *, at: float, limit: int = SUBMIT_BATC
     for row in stale:
         applied = apply_transition(
             conn,
-            order_id=int(row["id"]),
+            order_id=row.id,
             expected="pending",
             target="cancelled",
             note="submission interrupted; its outcome upstream is unknown (check the provider)",
@@ -188,8 +208,7 @@ def resolve_stale_submissions(conn: Conn, *, at: float, limit: int = SUBMIT_BATC
 
 
 # -- status sync ------------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Tracked:
+class Tracked(msgspec.Struct, frozen=True):
     order_id: int
     status: str
     provider_id: int | None
@@ -199,24 +218,16 @@ class Tracked:
 
 def lease_for_sync(conn: Conn, *, at: float, limit: int = SYNC_BATCH) -> list[Tracked]:
     """Take up to ``limit`` due in-flight orders and push their next check past the lease."""
-    rows = conn.all(
-        "SELECT id, status, provider_id, upstream_order_id, created_at FROM smm_orders "
+    leased = all_as(
+        conn,
+        Tracked,
+        "SELECT id AS order_id, status, provider_id, upstream_order_id, created_at FROM smm_orders "
         "WHERE status IN (?, ?) AND next_check_at <= ? AND upstream_order_id IS NOT NULL "
         "ORDER BY next_check_at, id LIMIT ?" + conn.for_update_skip_locked,
         (*ACTIVE, at, limit),
     )
-    leased = []
-    for row in rows:
-        conn.execute("UPDATE smm_orders SET next_check_at = ? WHERE id = ?", (at + SYNC_LEASE_SECONDS, row["id"]))
-        leased.append(
-            Tracked(
-                order_id=int(row["id"]),
-                status=row["status"],
-                provider_id=row["provider_id"],
-                upstream_order_id=row["upstream_order_id"],
-                created_at=float(row["created_at"]),
-            )
-        )
+    for order in leased:
+        conn.execute("UPDATE smm_orders SET next_check_at = ? WHERE id = ?", (at + SYNC_LEASE_SECONDS, order.order_id))
     return leased
 
 
@@ -277,20 +288,28 @@ def apply_progress(
     )
 
 
+class _UnknownStreak(msgspec.Struct, frozen=True):
+    unknown_answers: int
+    unknown_since: float
+    attention_at: float | None
+
+
 def _unknown_order(conn: Conn, *, order: Tracked, message: str, at: float, rule: UnknownOrderRule) -> None:
     """Count one more "unknown order" answer; past the rule, flag the order for the operator. Nothing
     else happens to it: the upstream may have lost track of an order it is still billing, so only the
     operator, after checking there, cancels (refunds) or completes it. A flagged order is still asked
     about, every 5 minutes; an answer with a status clears the flag."""
-    row = conn.one(
+    streak = one_as(
+        conn,
+        _UnknownStreak,
         "UPDATE smm_orders SET unknown_answers = unknown_answers + 1, unknown_since = COALESCE(unknown_since, ?), "
         "last_error = ?, next_check_at = CASE WHEN attention_at IS NULL THEN ? ELSE ? END, updated_at = ? "
         "WHERE id = ? AND status = ? RETURNING unknown_answers, unknown_since, attention_at",
         (at, message, at + SYNC_ERROR_BACKOFF_SECONDS, at + MAX_POLL_SECONDS, at, order.order_id, order.status),
     )
-    if row is None or row["attention_at"] is not None:
+    if streak is None or streak.attention_at is not None:
         return
-    answers, since = int(row["unknown_answers"]), float(row["unknown_since"])
+    answers, since = streak.unknown_answers, streak.unknown_since
     if answers < rule.answers or at - since < rule.seconds:
         return
     note = (

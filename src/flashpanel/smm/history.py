@@ -1,8 +1,8 @@
 """A customer's SMM orders as the web panel lists them: filtered by status, searched by link, paged;
 and one order with what its customer may still do with it (cancel, refill, per the service's flags).
 
-Reads only; cancel and refill go through the same units of work as the API (``apiv2.service.cancel``,
-``apiv2.refill.request_refill``)."""
+Reads only; cancel and refill go through the same units of work as the API (``smm.cancel.cancel_orders``,
+``smm.refill.request_refills``)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ class OrderLine:
     @property
     def can_cancel(self) -> bool:
         """Worth offering a Cancel button: open, and either not yet sent anywhere (cancelled at once) or the
-        service lets the provider cancel. The rule itself is ``apiv2.service.cancel``'s."""
+        service lets the provider cancel. The rule itself is ``smm.cancel.cancel_order``'s."""
         if self.status in TERMINAL or self.cancel_requested:
             return False
         return self.status == "pending" or self.service_cancel

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Final
 
 from flashpanel.db.runner import Conn, now
+from flashpanel.errors import IllegalTransition as IllegalTransition  # shared by every line
 from flashpanel.errors import NotFound, RuleViolation
 from flashpanel.providers.base import SmmStatus
 from flashpanel.wallet import ledger
@@ -34,11 +35,6 @@ ALLOWED: Final[dict[str, frozenset[str]]] = {
     "partial": frozenset(),
     "cancelled": frozenset(),
 }
-
-
-class IllegalTransition(RuleViolation):
-    def __init__(self, current: str, target: str) -> None:
-        super().__init__(f"An order cannot go from {current} to {target}")
 
 
 class PartialNeedsRemains(RuleViolation):

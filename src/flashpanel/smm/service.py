@@ -6,15 +6,24 @@ shaped as the API answers it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from flashpanel.bounds import LINK_MAX_LENGTH, LINK_SCHEMES
 from flashpanel.customers.service import authenticate
-from flashpanel.db.runner import Conn, Row, now
+from flashpanel.db.runner import Conn, now
 from flashpanel.errors import NotFound, RuleViolation
-from flashpanel.providers.sale import takes_orders
+from flashpanel.smm import queries
+from flashpanel.smm.queries import HISTORY_COUNT_SQL as HISTORY_COUNT_SQL
+from flashpanel.smm.queries import HISTORY_PAGE_SQL as HISTORY_PAGE_SQL
+
+# Re-exported: callers of this module read the catalog through it.
+from flashpanel.smm.queries import ON_SALE_SQL as ON_SALE_SQL
+from flashpanel.smm.queries import OrderCharge, OrderRow, ServiceOffer, order_charges, service_offers
+from flashpanel.smm.queries import ServiceOnSale as ServiceOnSale
+from flashpanel.smm.queries import service_on_sale as service_on_sale
 from flashpanel.wallet import ledger
 from flashpanel.wallet.money import charge_per_thousand, format_cents, smallest_charged_quantity
 
@@ -25,46 +34,27 @@ def iso_utc(epoch: float) -> str:
 
 
 # -- catalog ----------------------------------------------------------------------------------------
-# The services on sale: active, with a provider that takes new orders (``providers.sale``). Binds one
-# parameter, the simulators setting.
-ON_SALE_SQL = f"FROM smm_services s JOIN providers p ON p.id = s.provider_id WHERE s.active AND {takes_orders('p')}"
-
-
 def active_services(conn: Conn, *, simulators: bool) -> list[dict[str, Any]]:
     """The services on sale in the API's shape, ordered by category then id. ``simulators``: whether
     services of the built-in simulator are on sale (``FLASHPANEL_SIMULATORS``)."""
-    rows = conn.all(
-        "SELECT s.id, s.name, s.category, s.type, s.rate_cents, s.min_quantity, s.max_quantity, s.description "
-        f"{ON_SALE_SQL} ORDER BY s.category, s.id",
-        (simulators,),
-    )
     return [
         {
-            "service_id": int(r["id"]),
-            "name": r["name"],
-            "category": r["category"],
-            "type": r["type"],
-            "rate": format_cents(int(r["rate_cents"])),
-            "min": int(r["min_quantity"]),
-            "max": int(r["max_quantity"]),
-            "description": r["description"],
+            "service_id": entry.id,
+            "name": entry.name,
+            "category": entry.category,
+            "type": entry.type,
+            "rate": format_cents(entry.rate_cents),
+            "min": entry.min_quantity,
+            "max": entry.max_quantity,
+            "description": entry.description,
         }
-        for r in rows
+        for entry in queries.catalog(conn, simulators=simulators)
     ]
 
 
 def services_for_key(conn: Conn, *, key_digest: str, simulators: bool) -> list[dict[str, Any]]:
     authenticate(conn, key_digest=key_digest)
     return active_services(conn, simulators=simulators)
-
-
-def service_on_sale(conn: Conn, *, service_id: int, simulators: bool) -> Row | None:
-    """The service if it is on sale (see ``ON_SALE_SQL``), else None."""
-    return conn.one(
-        "SELECT s.id, s.name, s.rate_cents, s.min_quantity, s.max_quantity, s.provider_id, s.dripfeed "
-        f"{ON_SALE_SQL} AND s.id = ?",
-        (simulators, service_id),
-    )
 
 
 # -- placement --------------------------------------------------------------------------------------
@@ -105,13 +95,13 @@ def place_order(
     row = service_on_sale(conn, service_id=service_id, simulators=simulators)
     if row is None:
         raise RuleViolation(f"Unknown or disabled service: {service_id}")
-    low, high = int(row["min_quantity"]), int(row["max_quantity"])
+    low, high = row.min_quantity, row.max_quantity
     if not low <= quantity <= high:
         raise RuleViolation(f"Quantity must be between {low} and {high}")
     total = quantity * (runs or 1)  # drip-feed: `quantity` is per run, the order is for every run
-    charge_cents = charge_per_thousand(int(row["rate_cents"]), total)
+    charge_cents = charge_per_thousand(row.rate_cents, total)
     if charge_cents == 0:
-        raise RuleViolation(_free_order_refusal(int(row["rate_cents"]), runs))
+        raise RuleViolation(_free_order_refusal(row.rate_cents, runs))
     target = valid_link(link)
     created = now()
     # The counter row is locked until commit, so concurrent orders of one customer get distinct numbers;
@@ -120,7 +110,7 @@ def place_order(
         "UPDATE customers SET smm_orders_count = smm_orders_count + 1 WHERE id = ? RETURNING smm_orders_count",
         (customer_id,),
     )
-    inserted = conn.one(
+    order_id = conn.scalar(
         "INSERT INTO smm_orders (customer_id, service_id, link, quantity, charge_cents, refunded_cents, status, "
         "remains, provider_id, attempts, next_check_at, created_at, updated_at, runs, interval_minutes, customer_seq) "
         "VALUES (?, ?, ?, ?, ?, 0, 'pending', ?, ?, 0, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -131,7 +121,7 @@ def place_order(
             total,
             charge_cents,
             total,
-            row["provider_id"],
+            row.provider_id,
             created,
             created,
             created,
@@ -140,14 +130,12 @@ def place_order(
             customer_seq,
         ),
     )
-    assert inserted is not None
-    order_id = int(inserted["id"])
     balance = ledger.charge(
         conn, customer_id=customer_id, amount_cents=charge_cents, order_kind="smm", order_id=order_id
     )
     return {
         "order_id": order_id,
-        "service": row["name"],
+        "service": row.name,
         "link": target,
         "quantity": quantity,
         "charge": format_cents(charge_cents),
@@ -169,43 +157,28 @@ def _free_order_refusal(rate_cents: int, runs: int | None) -> str:
 
 
 # -- reading orders ---------------------------------------------------------------------------------
-_ORDER_COLUMNS = (
-    "o.id, s.name AS service_name, o.link, o.quantity, o.charge_cents, o.status, o.start_count, o.remains, o.created_at"
-)
-
-HISTORY_COUNT_SQL = "SELECT smm_orders_count FROM customers WHERE id = ?"
-HISTORY_PAGE_SQL = (
-    f"SELECT {_ORDER_COLUMNS} FROM smm_orders o JOIN smm_services s ON s.id = o.service_id "
-    "WHERE o.customer_id = ? AND o.customer_seq <= ? ORDER BY o.customer_seq DESC LIMIT ?"
-)
-
-
-def order_view(row: Row) -> dict[str, Any]:
+def order_view(order: OrderRow) -> dict[str, Any]:
     """One order as the status and history endpoints show it."""
     return {
-        "order_id": int(row["id"]),
-        "service": row["service_name"],
-        "link": row["link"],
-        "quantity": int(row["quantity"]),
-        "charge": format_cents(int(row["charge_cents"])),
-        "status": row["status"],
-        "start_count": None if row["start_count"] is None else int(row["start_count"]),
-        "remains": int(row["remains"]),
-        "created_at": iso_utc(float(row["created_at"])),
+        "order_id": order.id,
+        "service": order.service_name,
+        "link": order.link,
+        "quantity": order.quantity,
+        "charge": format_cents(order.charge_cents),
+        "status": order.status,
+        "start_count": order.start_count,
+        "remains": order.remains,
+        "created_at": iso_utc(order.created_at),
     }
 
 
 def order_status(conn: Conn, *, key_digest: str, order_id: int) -> dict[str, Any]:
     """The caller's own order; an unknown id and someone else's id get the same 404."""
     customer_id = authenticate(conn, key_digest=key_digest)
-    row = conn.one(
-        f"SELECT {_ORDER_COLUMNS} FROM smm_orders o JOIN smm_services s ON s.id = o.service_id "
-        "WHERE o.id = ? AND o.customer_id = ?",
-        (order_id, customer_id),
-    )
-    if row is None:
+    order = queries.order_of_customer(conn, customer_id=customer_id, order_id=order_id)
+    if order is None:
         raise NotFound("Order not found")
-    return order_view(row)
+    return order_view(order)
 
 
 def order_history(conn: Conn, *, key_digest: str, page: int, limit: int) -> tuple[list[dict[str, Any]], int]:
@@ -213,8 +186,22 @@ def order_history(conn: Conn, *, key_digest: str, page: int, limit: int) -> tupl
     many orders the customer has: the total is the customer's order counter, and page N is the range of
     the gap-free per-customer sequence ending at total - (N-1) * limit, read from its unique index."""
     customer_id = authenticate(conn, key_digest=key_digest)
-    total = int(conn.scalar(HISTORY_COUNT_SQL, (customer_id,)))
+    total = queries.order_count(conn, customer_id=customer_id)
     if total == 0 or (page - 1) * limit >= total:
         return [], total
-    rows = conn.all(HISTORY_PAGE_SQL, (customer_id, total - (page - 1) * limit, limit))
-    return [order_view(r) for r in rows], total
+    orders = queries.history_page(conn, customer_id=customer_id, last_seq=total - (page - 1) * limit, limit=limit)
+    return [order_view(order) for order in orders], total
+
+
+# -- what the SMM API v2 reads ----------------------------------------------------------------------
+def service_offers_for_key(conn: Conn, *, key_digest: str, simulators: bool) -> list[ServiceOffer]:
+    """Authenticate, then the services on sale with their refill, cancel and drip-feed options."""
+    authenticate(conn, key_digest=key_digest)
+    return service_offers(conn, simulators=simulators)
+
+
+def order_charges_for_key(conn: Conn, *, key_digest: str, order_ids: Sequence[int]) -> dict[int, OrderCharge]:
+    """Authenticate, then the caller's own orders among ``order_ids`` with their status and money
+    (unknown and foreign ids are absent)."""
+    customer_id = authenticate(conn, key_digest=key_digest)
+    return order_charges(conn, customer_id=customer_id, order_ids=order_ids)

@@ -34,23 +34,23 @@ def move_money(
     concurrent debits can never take it below zero.
     """
     if amount_cents < 0:
-        row = conn.one(
+        balance = conn.scalar(
             "UPDATE customers SET balance_cents = balance_cents + ? "
             "WHERE id = ? AND balance_cents >= ? RETURNING balance_cents",
             (amount_cents, customer_id, -amount_cents),
         )
-        if row is None:
+        if balance is None:
             if conn.one("SELECT 1 FROM customers WHERE id = ?", (customer_id,)) is None:
                 raise NotFound("Customer not found")
             raise InsufficientBalance()
     else:
-        row = conn.one(
+        balance = conn.scalar(
             "UPDATE customers SET balance_cents = balance_cents + ? WHERE id = ? RETURNING balance_cents",
             (amount_cents, customer_id),
         )
-        if row is None:
+        if balance is None:
             raise NotFound("Customer not found")
-    balance_after = int(row["balance_cents"])
+    balance_after = int(balance)
     conn.execute(
         "INSERT INTO ledger_entries "
         "(customer_id, amount_cents, balance_after_cents, kind, order_kind, order_id, note, created_at, topup_id) "

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+
+import msgspec
 
 from flashpanel.db.runner import Conn
+from flashpanel.db.typed import all_as
 from flashpanel.errors import InvalidApiKey, NotFound
 from flashpanel.wallet.money import from_cents
 
@@ -36,22 +37,35 @@ class LedgerEntry:
 _ENTRY_COLUMNS = "id, created_at, kind, amount_cents, balance_after_cents, order_kind, order_id, note"
 
 
-def _entry(row: Mapping[str, Any]) -> LedgerEntry:
+class _EntryRow(msgspec.Struct, frozen=True):
+    id: int
+    created_at: float
+    kind: str
+    amount_cents: int
+    balance_after_cents: int
+    order_kind: str | None
+    order_id: int | None
+    note: str | None
+
+
+def _entry(row: _EntryRow) -> LedgerEntry:
     return LedgerEntry(
-        id=int(row["id"]),
-        created_at=float(row["created_at"]),
-        kind=row["kind"],
-        amount=from_cents(int(row["amount_cents"])),
-        balance_after=from_cents(int(row["balance_after_cents"])),
-        order_kind=row["order_kind"],
-        order_id=None if row["order_id"] is None else int(row["order_id"]),
-        note=row["note"],
+        id=row.id,
+        created_at=row.created_at,
+        kind=row.kind,
+        amount=from_cents(row.amount_cents),
+        balance_after=from_cents(row.balance_after_cents),
+        order_kind=row.order_kind,
+        order_id=row.order_id,
+        note=row.note,
     )
 
 
 def recent_entries(conn: Conn, *, customer_id: int, limit: int) -> list[LedgerEntry]:
     """The customer's newest ledger entries, newest first (a range on the (customer_id, id) index)."""
-    rows = conn.all(
+    rows = all_as(
+        conn,
+        _EntryRow,
         f"SELECT {_ENTRY_COLUMNS} FROM ledger_entries WHERE customer_id = ? ORDER BY id DESC LIMIT ?",
         (customer_id, limit),
     )
@@ -78,7 +92,9 @@ def ledger_page(
     if balance is None:
         raise NotFound("Customer not found")
     if after is not None:
-        rows = conn.all(
+        rows = all_as(
+            conn,
+            _EntryRow,
             f"SELECT {_ENTRY_COLUMNS} FROM ledger_entries WHERE customer_id = ? AND id > ? ORDER BY id LIMIT ?",
             (customer_id, after, per_page + 1),
         )
@@ -88,7 +104,9 @@ def ledger_page(
     else:
         bound = " AND id < ?" if before is not None else ""
         params: tuple[int, ...] = (customer_id, before) if before is not None else (customer_id,)
-        rows = conn.all(
+        rows = all_as(
+            conn,
+            _EntryRow,
             f"SELECT {_ENTRY_COLUMNS} FROM ledger_entries WHERE customer_id = ?{bound} ORDER BY id DESC LIMIT ?",
             (*params, per_page + 1),
         )

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import asyncio
 
-from flashpanel.apiv2.worker import LOOPS as APIV2_LOOPS
 from flashpanel.otp.worker import LOOPS as OTP_LOOPS
 from flashpanel.payments.reconciler import LOOPS as PAYMENT_LOOPS
 from flashpanel.providers.worker import LOOPS as PROVIDER_LOOPS
+from flashpanel.smm.forwarding import LOOPS as SMM_FORWARDING_LOOPS
 from flashpanel.smm.worker import LOOPS as SMM_LOOPS
 from flashpanel.state import AppState
 from flashpanel.worker.loop import Loop, run_forever
 
-ALL_LOOPS: list[Loop] = [*SMM_LOOPS, *APIV2_LOOPS, *OTP_LOOPS, *PROVIDER_LOOPS, *PAYMENT_LOOPS]
+ALL_LOOPS: list[Loop] = [*SMM_LOOPS, *SMM_FORWARDING_LOOPS, *OTP_LOOPS, *PROVIDER_LOOPS, *PAYMENT_LOOPS]
 
 
 class Worker:

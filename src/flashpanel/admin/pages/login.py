@@ -18,25 +18,16 @@ from flashpanel.admin.access import (
 )
 from flashpanel.admin.forms import Code, OperatorLogin
 from flashpanel.api.context import app_state
+from flashpanel.api.ratelimit import FailureCounter
 from flashpanel.db.runner import now
 from flashpanel.errors import FlashpanelError, RateLimited
 from flashpanel.web.sessions import find_session, start_session, token_digest
 from flashpanel.web.site import site_of
 
-_COUNTERS = "admin.login"
 
-
-def _counters(request: Request[Any, Any, Any]) -> tuple[Any, Any]:
+def _counters(request: Request[Any, Any, Any]) -> tuple[FailureCounter, FailureCounter]:
     """Failed operator log-ins per name and per address, kept where the rate limits are (Redis or here)."""
-    state = app_state(request)
-    if _COUNTERS not in state.extras:
-        limit = state.settings.rate_limit_admin_login
-        state.extras[_COUNTERS] = (
-            state.limits.failure_counter(limit, "admin-login-name"),
-            state.limits.failure_counter(limit, "admin-login-ip"),
-        )
-    counters: tuple[Any, Any] = state.extras[_COUNTERS]
-    return counters
+    return app_state(request).operator_login_failures
 
 
 @get("/login")

@@ -144,7 +144,7 @@ async def otp_cancel(
         )
     except FlashpanelError as exc:
         return await _order(request, "otp", order_id, error=exc.message, status=exc.status_code)
-    release_soon(state, row["provider_id"], row["upstream_activation_id"], order_id=order_id)
+    release_soon(state, row.provider_id, row.upstream_activation_id, order_id=order_id)
     message = f"Order {order_id} cancelled, refunded {format_cents(done.refunded_cents)}; the number is being released."
     return redirect(request, f"/orders/otp/{order_id}", flash=message)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from litestar import Request, get, post
@@ -15,8 +14,9 @@ from flashpanel.customers.service import authenticate
 from flashpanel.smm import service
 from flashpanel.smm.schemas import OrderStatus, PlaceOrder
 
-# The catalog changes rarely; serving it from memory for a few seconds saves a query per request.
-# The key is still checked on every request (its own one-statement unit of work).
+# The catalog changes rarely; serving it from memory for a few seconds (AppState.smm_catalog, a
+# TTLCache of CATALOG_TTL_SECONDS) saves a query per request. The key is still checked on every
+# request (its own one-statement unit of work).
 CATALOG_TTL_SECONDS = 3.0
 _CATALOG = "smm_catalog"
 
@@ -24,14 +24,14 @@ _CATALOG = "smm_catalog"
 @get("/smm/services", summary="SMM services", description="Active SMM services with their price per 1000.")
 async def list_services(request: Request[Any, Any, Any]) -> JsonReply:
     call = await begin(request, RateClass.LIST, NoParameters)
-    cached: tuple[float, list[dict[str, Any]]] | None = call.state.extras.get(_CATALOG)
-    if cached is not None and cached[0] > time.monotonic():
+    cached = call.state.smm_catalog.get(_CATALOG)
+    if cached is not None:
         await call.read(authenticate, key_digest=call.key_digest)
-        return ok(request, cached[1])
+        return ok(request, cached)
     services = await call.read(
         service.services_for_key, key_digest=call.key_digest, simulators=call.state.settings.simulators
     )
-    call.state.extras[_CATALOG] = (time.monotonic() + CATALOG_TTL_SECONDS, services)
+    call.state.smm_catalog[_CATALOG] = services
     return ok(request, services)
 
 

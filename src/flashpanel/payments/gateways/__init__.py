@@ -24,8 +24,5 @@ def configured_gateways(settings: Settings) -> dict[str, Gateway]:
 
 
 def gateways_of(state: AppState) -> dict[str, Gateway]:
-    """The running process's gateways, built once from its settings."""
-    gateways: dict[str, Gateway] | None = state.extras.get("payments.gateways")
-    if gateways is None:
-        gateways = state.extras["payments.gateways"] = configured_gateways(state.settings)
-    return gateways
+    """The running process's gateways, built once from its settings (``app.assemble_state``)."""
+    return state.payment_gateways

@@ -10,15 +10,16 @@ from litestar.params import FromPath, FromQuery
 
 from flashpanel.accounts import service as accounts
 from flashpanel.api.context import app_state
-from flashpanel.apiv2 import refill as v2_refill
-from flashpanel.apiv2 import service as v2
-from flashpanel.bounds import IdList
+from flashpanel.apiv2.answers import CANCEL_REFUSALS, REFILL_REFUSALS
+from flashpanel.bounds import ID, within
 from flashpanel.db.runner import now
 from flashpanel.errors import FlashpanelError
 from flashpanel.otp import history as otp_history
 from flashpanel.otp import service as otp
+from flashpanel.smm import cancel, refill
 from flashpanel.smm import history as smm_history
 from flashpanel.smm.lifecycle import STATUSES as SMM_STATUSES
+from flashpanel.smm.refill import RefillRefusal
 from flashpanel.web.acting import acting_for
 from flashpanel.web.auth import CurrentViewer
 from flashpanel.web.render import is_htmx, redirect, render
@@ -91,34 +92,29 @@ async def smm_order(request: AnyRequest, viewer: CurrentViewer, order_id: FromPa
     return render(request, "order_smm.html", order=order)
 
 
-def _outcome(reply: dict[str, Any] | int, key: str) -> str | None:
-    """The error of a v2 reply (``{"error": ...}`` or ``{key: {"error": ...}}``), or None when it worked."""
-    value = reply.get(key, reply) if isinstance(reply, dict) else reply
-    if isinstance(value, dict) and "error" in value:
-        return str(value["error"])
-    return None
+def _id_or_none(order_id: int) -> int | None:
+    """The order id as the rules take it: None for one outside the id bounds (the id of nothing)."""
+    return order_id if within(order_id, ID) else None
 
 
 @post("/orders/smm/{order_id:int}/cancel")
 async def cancel_smm_order(request: AnyRequest, viewer: CurrentViewer, order_id: FromPath[int]) -> Response[Any]:
     call = await acting_for(request, viewer)
-    replies = await call.write(v2.cancel, key_digest=call.key_digest, ids=IdList.of((str(order_id),)))
-    problem = _outcome(replies[0], "cancel")
+    (outcome,) = await call.write(cancel.cancel_orders, key_digest=call.key_digest, order_ids=[_id_or_none(order_id)])
     path = f"/orders/smm/{order_id}"
-    if problem:
-        return redirect(request, path, flash=problem, level="error")
+    if not outcome.accepted:  # worded as the API words it
+        return redirect(request, path, flash=CANCEL_REFUSALS[outcome], level="error")
     return redirect(request, path, flash="Cancel requested. Any refund shows in your wallet.")
 
 
 @post("/orders/smm/{order_id:int}/refill")
 async def refill_smm_order(request: AnyRequest, viewer: CurrentViewer, order_id: FromPath[int]) -> Response[Any]:
     call = await acting_for(request, viewer)
-    reply = await call.write(v2_refill.request_refill, key_digest=call.key_digest, order_id=order_id)
-    problem = _outcome(reply, "refill")
+    (outcome,) = await call.write(refill.request_refills, key_digest=call.key_digest, order_ids=[_id_or_none(order_id)])
     path = f"/orders/smm/{order_id}"
-    if problem:
-        return redirect(request, path, flash=problem, level="error")
-    return redirect(request, path, flash=f"Refill #{reply['refill']} requested.")
+    if isinstance(outcome, RefillRefusal):  # worded as the API words it
+        return redirect(request, path, flash=REFILL_REFUSALS[outcome], level="error")
+    return redirect(request, path, flash=f"Refill #{outcome} requested.")
 
 
 # -- OTP -------------------------------------------------------------------------------------------------

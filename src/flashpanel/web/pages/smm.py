@@ -1,5 +1,5 @@
 """Ordering SMM services: pick a category and a service, see the price as you type, place the order;
-and mass orders, one per line. Orders go through ``smm.service.place_order`` / ``apiv2.service.add``,
+and mass orders, one per line. Orders go through ``smm.service.place_order`` / ``smm.dripfeed.place_order``,
 the functions the API calls (D46)."""
 
 from __future__ import annotations
@@ -11,9 +11,8 @@ from litestar import Request, Response, get, post
 from litestar.params import FromQuery
 
 from flashpanel.api.context import app_state
-from flashpanel.apiv2 import service as v2
 from flashpanel.errors import FlashpanelError
-from flashpanel.smm import completion, mass, shop
+from flashpanel.smm import completion, dripfeed, mass, shop
 from flashpanel.web.acting import acting_for, refreshed_viewer
 from flashpanel.web.auth import CurrentViewer
 from flashpanel.web.order_forms import MassOrder, SmmOrder, SmmOrderForm, number, optional_number
@@ -104,17 +103,17 @@ async def smm_total(
 @post("/smm")
 async def place_smm_order(request: AnyRequest, viewer: CurrentViewer, data: SmmOrder) -> Response[Any]:
     call = await acting_for(request, viewer)
-    dripfeed = bool(data.runs.strip())
+    drip_feed = bool(data.runs.strip())
     try:
         order_id = await call.write(
-            v2.add,
+            dripfeed.place_order,
             key_digest=call.key_digest,
             service_id=number(data.service, "Service"),
             link=data.link,
             quantity=number(data.quantity, "Quantity"),
             simulators=call.state.settings.simulators,
-            runs=number(data.runs, "Runs") if dripfeed else None,
-            interval_minutes=number(data.interval, "Interval") if dripfeed else None,
+            runs=number(data.runs, "Runs") if drip_feed else None,
+            interval_minutes=number(data.interval, "Interval") if drip_feed else None,
         )
     except FlashpanelError as exc:  # the refusal beside the form; the unit rolled back, nothing charged
         context = await _form_context(request, data)

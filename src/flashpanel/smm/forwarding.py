@@ -1,83 +1,51 @@
-"""Background loops of the v2 protocol's domain additions: forward refills, poll them, forward cancels.
+"""Background loops for what customers ask of orders their provider has: forward refills, poll them,
+forward cancels.
 
 Providers are called outside any transaction; every outcome is stored by a unit of work in
-:mod:`flashpanel.apiv2.refill` or :mod:`flashpanel.apiv2.cancel`. Provider capabilities are optional:
-a provider without ``refill`` (the built-in simulator, which always delivers in full) completes
-refills at once; one without ``cancel`` leaves the order running and the refusal noted on it.
+:mod:`flashpanel.smm.refill` or :mod:`flashpanel.smm.cancel`. Refill and cancel are capabilities a
+provider may lack (:mod:`flashpanel.providers.capabilities`): one without refill (the built-in simulator,
+which always delivers in full) completes refills at once; one without cancel leaves the order running
+and the refusal noted on it.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Mapping
-from typing import Any
 
-from flashpanel.apiv2 import cancel as cancels
-from flashpanel.apiv2 import refill as refills
-from flashpanel.apiv2.refill import RefillJob
 from flashpanel.db.runner import now
 from flashpanel.providers import registry
 from flashpanel.providers.base import ProviderError
+from flashpanel.providers.capabilities import canceller, refiller
+from flashpanel.smm import cancel as cancels
+from flashpanel.smm import refill as refills
+from flashpanel.smm.refill import RefillJob
 from flashpanel.state import AppState
 from flashpanel.worker.loop import Loop
 
-log = logging.getLogger("flashpanel.apiv2.worker")
+log = logging.getLogger("flashpanel.smm.forwarding")
 
 
 def refill_backoff(attempts: int) -> float:
     return float(min(600, 5 * 2 ** max(0, attempts - 1)))
 
 
-def upstream_id(value: object) -> str:
-    """The upstream's id from whatever an adapter returns: the id itself or an object carrying it."""
-    for name in ("upstream_refill_id", "refill_id", "refill", "id"):
-        inner = getattr(value, name, None)
-        if inner is not None:
-            return str(inner)
-    return str(value)
-
-
-_REFILL_WORDS = {
-    "completed": "completed",
-    "complete": "completed",
-    "success": "completed",
-    "rejected": "rejected",
-    "canceled": "rejected",
-    "cancelled": "rejected",
-    "refunded": "rejected",
-    "error": "rejected",
-    "fail": "rejected",
-    "failed": "rejected",
-}
-
-
-def refill_outcome(value: object) -> str | ProviderError:
-    """An adapter's answer about one refill, as ``completed``, ``rejected`` or ``in_progress`` (anything
-    else the upstream says means it is still working), or the error it reported."""
-    if isinstance(value, ProviderError):
-        return value
-    if isinstance(value, Mapping) and "error" in value:
-        return ProviderError(str(value["error"]), retryable=False)
-    status = getattr(value, "status", value)
-    if isinstance(status, Mapping):
-        status = status.get("status", status.get("error", ""))
-    word = str(status).strip().lower().replace(" ", "_")
-    return _REFILL_WORDS.get(word, "in_progress")
+def _as_provider_error(exc: Exception) -> ProviderError:
+    return exc if isinstance(exc, ProviderError) else ProviderError(f"{type(exc).__name__}: {exc}", retryable=True)
 
 
 async def _forward_refill(state: AppState, job: RefillJob) -> None:
     at = now()
     try:
-        provider: Any = await registry.smm_provider(state, job.provider_id)
-        if not hasattr(provider, "refill"):
+        provider = refiller(await registry.smm_provider(state, job.provider_id))
+        if provider is None:
             await state.db.write(refills.record_outcome, job=job, status="completed", at=at)
             return
         if job.upstream_order_id is None:
             raise ProviderError("the order has no upstream id", retryable=False)
-        answer = await provider.refill(job.upstream_order_id)
+        upstream_refill_id = await provider.refill(job.upstream_order_id)
     except Exception as exc:
-        error = exc if isinstance(exc, ProviderError) else ProviderError(f"{type(exc).__name__}: {exc}", retryable=True)
+        error = _as_provider_error(exc)
         if error.retryable and job.attempts < refills.MAX_FORWARD_ATTEMPTS:
             await state.db.write(
                 refills.record_outcome,
@@ -97,7 +65,7 @@ async def _forward_refill(state: AppState, job: RefillJob) -> None:
             )
         return
     await state.db.write(
-        refills.record_outcome, job=job, status="in_progress", at=now(), upstream_refill_id=upstream_id(answer)
+        refills.record_outcome, job=job, status="in_progress", at=now(), upstream_refill_id=upstream_refill_id
     )
 
 
@@ -112,10 +80,12 @@ async def forward_refills(state: AppState) -> int:
 async def _poll_refills(state: AppState, provider_id: int | None, jobs: list[RefillJob]) -> None:
     ids = [job.upstream_refill_id for job in jobs if job.upstream_refill_id]
     try:
-        provider: Any = await registry.smm_provider(state, provider_id)
-        answers: Mapping[Any, object] = await provider.refill_status(ids) if ids else {}
+        provider = refiller(await registry.smm_provider(state, provider_id))
+        if provider is None:
+            raise ProviderError("this provider cannot refill orders", retryable=True)
+        answers = await provider.refill_status(ids) if ids else {}
     except Exception as exc:
-        message = exc.message if isinstance(exc, ProviderError) else f"{type(exc).__name__}: {exc}"
+        message = _as_provider_error(exc).message
         for job in jobs:
             await state.db.write(
                 refills.record_outcome,
@@ -127,15 +97,13 @@ async def _poll_refills(state: AppState, provider_id: int | None, jobs: list[Ref
         return
     for job in jobs:
         answer = answers.get(job.upstream_refill_id) if job.upstream_refill_id else None
-        if answer is None and job.upstream_refill_id and job.upstream_refill_id.isdigit():
-            answer = answers.get(int(job.upstream_refill_id))
-        outcome = refill_outcome(answer) if answer is not None else "in_progress"
-        if isinstance(outcome, ProviderError):
-            note = f"refill status check: {outcome.message}"[:1000]
-            status = job.status if outcome.retryable else "rejected"
+        if isinstance(answer, ProviderError):
+            note = f"refill status check: {answer.message}"[:1000]
+            status = job.status if answer.retryable else "rejected"
             await state.db.write(refills.record_outcome, job=job, status=status, at=now(), note=note)
         else:
-            await state.db.write(refills.record_outcome, job=job, status=outcome, at=now())
+            progress = refills.upstream_progress(answer) if answer is not None else "in_progress"
+            await state.db.write(refills.record_outcome, job=job, status=progress, at=now())
 
 
 async def sync_refills(state: AppState) -> int:
@@ -158,21 +126,19 @@ async def forward_cancels(state: AppState) -> int:
     refusals: dict[int, str] = {}
     for provider_id, group in by_provider.items():
         try:
-            provider: Any = await registry.smm_provider(state, provider_id)
-            if not hasattr(provider, "cancel"):
+            provider = canceller(await registry.smm_provider(state, provider_id))
+            if provider is None:
                 refusals.update({r.order_id: "this provider cannot cancel orders" for r in group})
                 continue
-            answers: Mapping[Any, object] = await provider.cancel([r.upstream_order_id for r in group]) or {}
+            answers = await provider.cancel([r.upstream_order_id for r in group])
         except Exception as exc:
-            message = exc.message if isinstance(exc, ProviderError) else f"{type(exc).__name__}: {exc}"
+            message = _as_provider_error(exc).message
             refusals.update({r.order_id: message for r in group})
             continue
         for request in group:
-            answer = answers.get(request.upstream_order_id) if isinstance(answers, Mapping) else None
+            answer = answers.get(request.upstream_order_id)
             if isinstance(answer, ProviderError):
                 refusals[request.order_id] = answer.message
-            elif isinstance(answer, Mapping) and "error" in answer:
-                refusals[request.order_id] = str(answer["error"])
             elif answer is False:
                 refusals[request.order_id] = "the provider refused to cancel"
     if refusals:
