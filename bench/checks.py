@@ -1,5 +1,6 @@
-"""The data checks after a write scenario: every answered order is there with its charge row, balances
-equal initial - charges (+ refunds) and the ledger sum, no stock item is sold twice."""
+"""The data checks after a write scenario: every answered order is there with its charge row, and the
+books hold (flashpanel.wallet.invariants: balances equal the ledger, money in = charges - refunds +
+balances, one charge per order, no stock item sold twice), the same SQL the scale test checks."""
 
 from __future__ import annotations
 
@@ -10,12 +11,17 @@ from typing import Any
 
 import seed as seeding
 
+from flashpanel.db.runner import Database, open_database
+from flashpanel.wallet.invariants import check_books
+
 
 class Db:
     """Read-only access for the checks (sqlite3 / psycopg, ``?`` placeholders). Outside
     :meth:`snapshot` every statement sees the latest committed data."""
 
     def __init__(self, url: str) -> None:
+        self.url = url
+        self._books: Database | None = None
         self.is_postgres = url.startswith("postgres")
         if self.is_postgres:
             import psycopg
@@ -45,29 +51,24 @@ class Db:
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self.all(sql, params)[0][0]
 
+    def books_violations(self) -> list[str]:
+        """The books' invariants, read through flashpanel's own database layer (opened once)."""
+        if self._books is None:
+            self._books = open_database(self.url, pool_size=1)
+        return [str(violation) for violation in self._books.read_sync(check_books).violations]
+
     def close(self) -> None:
         self.raw.close()
+        if self._books is not None:
+            self._books.close()
 
 
-def check_money(db: Db, initial: dict[int, int]) -> list[str]:
-    """Every customer: balance == initial - order charges + refunds == the ledger sum."""
-    rows = db.all(
-        "SELECT c.id, c.balance_cents,"
-        " (SELECT COALESCE(SUM(l.amount_cents), 0) FROM ledger_entries l WHERE l.customer_id = c.id),"
-        " (SELECT COALESCE(SUM(l.amount_cents), 0) FROM ledger_entries l WHERE l.customer_id = c.id"
-        "   AND l.kind = 'refund'),"
-        " (SELECT COALESCE(SUM(o.charge_cents), 0) FROM smm_orders o WHERE o.customer_id = c.id),"
-        " (SELECT COALESCE(SUM(a.charge_cents), 0) FROM account_orders a WHERE a.customer_id = c.id),"
-        " (SELECT COALESCE(SUM(p.charge_cents), 0) FROM otp_orders p WHERE p.customer_id = c.id)"
-        " FROM customers c"
-    )
-    problems = []
-    for cid, balance, ledger_sum, refunds, smm, accounts, otp in rows:
-        expected = initial.get(cid, 0) - smm - accounts - otp + refunds
-        if not (balance == expected == ledger_sum):
-            problems.append(f"customer {cid}: balance {balance} != initial-charges {expected} / ledger {ledger_sum}")
+def check_money(db: Db) -> list[str]:
+    """The books: each balance is its ledger sum and never negative, money in (the seeded top-ups) equals
+    charges - refunds + balances, and every order has its one charge (flashpanel.wallet.invariants)."""
+    problems = db.books_violations()
     if problems:
-        return [f"{len(problems)} customer balance(s) wrong, e.g. {problems[0]}"]
+        return [f"{len(problems)} books invariant(s) broken, e.g. {problems[0]}"]
     return []
 
 
@@ -119,7 +120,7 @@ def check_smm_orders(db: Db, seeded: seeding.Seeded, before: int, ok: int, bad: 
     charges = db.scalar("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'charge' AND order_kind = 'smm'")
     if orders != charges:
         problems.append(f"{orders} SMM orders but {charges} SMM charge ledger rows")
-    return problems + check_money(db, seeded.initial_cents)
+    return problems + check_money(db)
 
 
 def check_account_orders(db: Db, seeded: seeding.Seeded, before: int, ok: int, bad: int, in_flight: int) -> list[str]:
@@ -154,4 +155,4 @@ def check_account_orders(db: Db, seeded: seeding.Seeded, before: int, ok: int, b
     )
     if unmatched:
         problems.append(f"{unmatched} account orders without exactly one matching charge ledger row")
-    return problems + check_money(db, seeded.initial_cents)
+    return problems + check_money(db)
