@@ -16,7 +16,6 @@ from flashpanel.errors import RuleViolation
 from flashpanel.providers import catalog_sync, service
 from flashpanel.providers.base import UpstreamCatalog
 from flashpanel.providers.kinds import SMM_V2
-from flashpanel.providers.smm_v2 import SmmV2Provider
 from flashpanel.state import AppState
 
 
@@ -194,6 +193,8 @@ async def _listing(state: AppState, *, name: str) -> UpstreamCatalog:
     row = await state.db.read(service.provider_row, name=name)
     if row.kind != SMM_V2:
         raise RuleViolation(f"Provider {name!r} is {row.kind}; services are imported from smm-v2 providers")
+    from flashpanel.providers.smm_v2 import SmmV2Provider  # loads httpx: only when an upstream is asked
+
     adapter = service.adapter_for(row, state.secrets)
     assert isinstance(adapter, SmmV2Provider)
     return await adapter.services()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 import msgspec
 
@@ -17,8 +18,10 @@ from flashpanel.db.typed import all_as, one_as
 from flashpanel.errors import NotFound, RuleViolation
 from flashpanel.providers.kinds import KINDS, SMM_V2
 from flashpanel.providers.sale import SIMULATOR_KIND, SIMULATOR_NAME
-from flashpanel.providers.smm_v2 import SmmV2Provider
-from flashpanel.providers.sms_activate import SmsActivateProvider
+
+if TYPE_CHECKING:
+    from flashpanel.providers.smm_v2 import SmmV2Provider
+    from flashpanel.providers.sms_activate import SmsActivateProvider
 
 
 class ProviderNotFound(NotFound):
@@ -191,6 +194,10 @@ def adapter_for(record: ProviderRecord, secrets: SecretBox) -> SmmV2Provider | S
     """The adapter for a provider row (``api_key_encrypted`` is decrypted here, in memory only)."""
     token = record.api_key_encrypted
     key = secrets.decrypt(token) if token else ""
+    # The adapters (and httpx) load on first use, as providers/kinds.py's factories do.
+    from flashpanel.providers.smm_v2 import SmmV2Provider
+    from flashpanel.providers.sms_activate import SmsActivateProvider
+
     if record.kind == SMM_V2:
         return SmmV2Provider(record.url or "", key)
     if record.kind in KINDS:

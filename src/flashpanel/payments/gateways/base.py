@@ -6,15 +6,17 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal, Protocol
-
-import httpx
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from flashpanel.wallet.money import MAX_AMOUNT_CENTS
 
+if TYPE_CHECKING:  # httpx (~6 MB with what it pulls in) loads only in a process with a gateway configured
+    import httpx
+
 # What a gateway's many words for a payment's state mean to us.
 Outcome = Literal["success", "pending", "failed", "unknown"]
-TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+TIMEOUT_SECONDS = 10.0
+CONNECT_TIMEOUT_SECONDS = 5.0
 
 
 class GatewayError(Exception):

@@ -11,7 +11,8 @@ import httpx
 import msgspec
 
 from flashpanel.payments.gateways.base import (
-    TIMEOUT,
+    CONNECT_TIMEOUT_SECONDS,
+    TIMEOUT_SECONDS,
     Checkout,
     GatewayError,
     Outcome,
@@ -42,7 +43,7 @@ class Flutterwave:
         return httpx.AsyncClient(
             base_url=self._base_url,
             headers={"Authorization": f"Bearer {self._secret_key}"},
-            timeout=TIMEOUT,
+            timeout=httpx.Timeout(TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS),
         )
 
     async def initialize(

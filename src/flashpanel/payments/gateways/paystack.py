@@ -10,7 +10,8 @@ from collections.abc import Mapping
 import httpx
 
 from flashpanel.payments.gateways.base import (
-    TIMEOUT,
+    CONNECT_TIMEOUT_SECONDS,
+    TIMEOUT_SECONDS,
     Checkout,
     GatewayError,
     Outcome,
@@ -46,7 +47,7 @@ class Paystack:
         return httpx.AsyncClient(
             base_url=self._base_url,
             headers={"Authorization": f"Bearer {self._secret_key}"},
-            timeout=TIMEOUT,
+            timeout=httpx.Timeout(TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS),
         )
 
     async def initialize(
