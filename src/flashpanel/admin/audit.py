@@ -82,7 +82,7 @@ def record(
     if request_id is not None and conn.one("SELECT 1 FROM audit_log WHERE request_id = ?", (request_id,)):
         raise AlreadySubmitted()
     try:
-        row = conn.one(
+        audit_id = conn.scalar(
             "INSERT INTO audit_log (created_at, actor, action, object_kind, object_id, before, after, note, address, "
             "outcome, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
@@ -103,8 +103,8 @@ def record(
         if is_unique_violation(exc):  # the same form, committed by a racing request (PostgreSQL)
             raise AlreadySubmitted() from None
         raise
-    assert row is not None
-    return int(row["id"])
+    assert audit_id is not None
+    return int(audit_id)
 
 
 def refuse_a_seen_form(conn: Conn, *, request_id: str | None) -> None:
