@@ -8,11 +8,14 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+import msgspec
+
 from flashpanel.admin.actions import audited
 from flashpanel.admin.audit import Actor, record, refuse_a_seen_form
 from flashpanel.admin.orders import BULK_LIMIT
 from flashpanel.admin.roles import Permission, require
 from flashpanel.db.runner import Conn, Row
+from flashpanel.db.typed import as_struct
 from flashpanel.errors import RuleViolation
 from flashpanel.providers import service as providers
 from flashpanel.providers.catalog_sync import sell_rate_cents
@@ -21,6 +24,14 @@ from flashpanel.state import AppState
 from flashpanel.wallet.money import to_cents
 
 THIN_MARGIN_PERCENT = Decimal(10)
+
+
+class _ServiceCost(msgspec.Struct, frozen=True):
+    """What repricing reads of a service: its upstream cost (verbatim text), provider and price."""
+
+    cost_rate: str | None
+    provider_id: int | None
+    rate_cents: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,12 +156,12 @@ def apply_markup(
     rates = {p.id: p.exchange_rate for p in providers.list_providers(conn)}
     changed: dict[int, tuple[int, int]] = {}
     for service_id in service_ids:
-        row = smm_catalog.get_service(conn, service_id=service_id)
-        if row["cost_rate"] is None or row["provider_id"] is None:
+        service = as_struct(smm_catalog.get_service(conn, service_id=service_id), _ServiceCost)
+        if service.cost_rate is None or service.provider_id is None:
             continue
-        new_rate = sell_rate_cents(Decimal(row["cost_rate"]), rates[int(row["provider_id"])], markup)
+        new_rate = sell_rate_cents(Decimal(service.cost_rate), rates[service.provider_id], markup)
         smm_catalog.update_service(conn, service_id=service_id, changes={"rate": Decimal(new_rate) / 100})
-        changed[service_id] = (int(row["rate_cents"]), new_rate)
+        changed[service_id] = (service.rate_cents, new_rate)
     record(
         conn,
         actor=actor,
