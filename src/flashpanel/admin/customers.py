@@ -8,12 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+import msgspec
+
 from flashpanel.admin.actions import audited
 from flashpanel.admin.audit import Actor, record, refuse_a_seen_form
 from flashpanel.admin.roles import Permission, require
 from flashpanel.customers import accounts, service
 from flashpanel.customers.accounts import CUSTOMER_REALM, Profile, profile
 from flashpanel.db.runner import Conn, Row
+from flashpanel.db.typed import one_as
 from flashpanel.errors import RuleViolation
 from flashpanel.wallet.money import format_cents, to_cents
 from flashpanel.wallet.service import LedgerPage, ledger_page
@@ -57,6 +60,11 @@ def search(conn: Conn, *, query: str = "", limit: int = 50) -> list[CustomerHit]
         )
         for r in rows
     ]
+
+
+class _Wallet(msgspec.Struct, frozen=True):
+    name: str
+    balance_cents: int
 
 
 def _escape_like(text: str) -> str:
@@ -136,16 +144,18 @@ def adjust_wallet(
     refuse_a_seen_form(conn, request_id=request_id)
     if not note.strip():
         raise RuleViolation("A credit or debit needs a note saying why")
-    row = conn.one(f"SELECT name, balance_cents FROM customers WHERE id = ?{conn.for_update}", (customer_id,))
-    if row is None:
+    wallet = one_as(
+        conn, _Wallet, f"SELECT name, balance_cents FROM customers WHERE id = ?{conn.for_update}", (customer_id,)
+    )
+    if wallet is None:
         raise RuleViolation(f"No customer {customer_id}")
-    before = int(row["balance_cents"])
+    before = wallet.balance_cents
     if before != seen_balance_cents:
         raise RuleViolation(
             f"The balance changed since this page was loaded ({format_cents(seen_balance_cents)} → "
             f"{format_cents(before)}): nothing was done; check the ledger and submit again if still needed"
         )
-    after = service.adjust_balance(conn, name=row["name"], amount=amount, note=f"{note.strip()} (by {actor.name})")
+    after = service.adjust_balance(conn, name=wallet.name, amount=amount, note=f"{note.strip()} (by {actor.name})")
     record(
         conn,
         actor=actor,
