@@ -16,15 +16,14 @@ from flashpanel.admin.roles import Permission, require
 from flashpanel.customers import accounts, service
 from flashpanel.customers.accounts import CUSTOMER_REALM, Profile, profile
 from flashpanel.db.runner import Conn, Row
-from flashpanel.db.typed import one_as
+from flashpanel.db.typed import all_as, one_as
 from flashpanel.errors import RuleViolation
 from flashpanel.wallet.money import format_cents, to_cents
 from flashpanel.wallet.service import LedgerPage, ledger_page
 from flashpanel.web.sessions import end_subject_sessions
 
 
-@dataclass(frozen=True, slots=True)
-class CustomerHit:
+class CustomerHit(msgspec.Struct, frozen=True):
     id: int
     name: str
     email: str | None
@@ -42,24 +41,14 @@ def search(conn: Conn, *, query: str = "", limit: int = 50) -> list[CustomerHit]
         like = "%" + _escape_like(text) + "%"
         # Keys are case-sensitive: the prefix is matched as typed (a full 8-character prefix exactly).
         key_prefix = _escape_like(typed[:8]) + ("%" if len(typed) < 8 else "")
-        rows = conn.all(
+        return all_as(
+            conn,
+            CustomerHit,
             f"{columns} WHERE lower(name) LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\' "
             "OR api_key_prefix LIKE ? ESCAPE '\\' ORDER BY id DESC LIMIT ?",
             (like, like, key_prefix, limit),
         )
-    else:
-        rows = conn.all(f"{columns} ORDER BY id DESC LIMIT ?", (limit,))
-    return [
-        CustomerHit(
-            id=int(r["id"]),
-            name=r["name"],
-            email=r["email"],
-            balance_cents=int(r["balance_cents"]),
-            active=bool(r["active"]),
-            api_key_prefix=r["api_key_prefix"],
-        )
-        for r in rows
-    ]
+    return all_as(conn, CustomerHit, f"{columns} ORDER BY id DESC LIMIT ?", (limit,))
 
 
 class _Wallet(msgspec.Struct, frozen=True):
