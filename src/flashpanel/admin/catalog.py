@@ -34,6 +34,21 @@ class _ServiceCost(msgspec.Struct, frozen=True):
     rate_cents: int
 
 
+class _ServiceListing(_ServiceCost, frozen=True):
+    """A service as ``smm.catalog.all_services`` lists it, with its provider's name."""
+
+    id: int
+    name: str
+    category: str
+    provider: str | None
+    min_quantity: int
+    max_quantity: int
+    refill: bool
+    cancel: bool
+    dripfeed: bool
+    active: bool
+
+
 @dataclass(frozen=True, slots=True)
 class ServiceLine:
     id: int
@@ -64,30 +79,31 @@ def _margin(rate_cents: int, cost_cents: int | None) -> tuple[Decimal | None, st
 def smm_services(conn: Conn) -> list[ServiceLine]:
     rates = {p.id: p.exchange_rate for p in providers.list_providers(conn)}
     lines = []
-    for r in smm_catalog.all_services(conn):
+    for row in smm_catalog.all_services(conn):
+        r = as_struct(row, _ServiceListing)
         cost_cents = None
-        if r["cost_rate"] is not None and r["provider_id"] is not None:
+        if r.cost_rate is not None and r.provider_id is not None:
             try:
-                cost_cents = to_cents(Decimal(r["cost_rate"]) * rates.get(int(r["provider_id"]), Decimal(1)))
+                cost_cents = to_cents(Decimal(r.cost_rate) * rates.get(r.provider_id, Decimal(1)))
             except InvalidOperation:
                 cost_cents = None
-        percent, flag = _margin(int(r["rate_cents"]), cost_cents)
+        percent, flag = _margin(r.rate_cents, cost_cents)
         lines.append(
             ServiceLine(
-                id=int(r["id"]),
-                name=r["name"],
-                category=r["category"],
-                provider=r["provider"],
+                id=r.id,
+                name=r.name,
+                category=r.category,
+                provider=r.provider,
                 cost_cents=cost_cents,
-                rate_cents=int(r["rate_cents"]),
+                rate_cents=r.rate_cents,
                 margin_percent=percent,
                 margin=flag,
-                min_quantity=int(r["min_quantity"]),
-                max_quantity=int(r["max_quantity"]),
-                refill=bool(r["refill"]),
-                cancel=bool(r["cancel"]),
-                dripfeed=bool(r["dripfeed"]),
-                active=bool(r["active"]),
+                min_quantity=r.min_quantity,
+                max_quantity=r.max_quantity,
+                refill=r.refill,
+                cancel=r.cancel,
+                dripfeed=r.dripfeed,
+                active=r.active,
             )
         )
     return lines
