@@ -16,7 +16,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import msgspec
+
 from flashpanel.db.runner import Conn, is_unique_violation, now
+from flashpanel.db.typed import all_as
 from flashpanel.errors import FlashpanelError
 
 Outcome = Literal["done", "refused"]
@@ -46,8 +49,7 @@ def cli_actor() -> Actor:
     return Actor(name=f"cli:{user}", role="owner")
 
 
-@dataclass(frozen=True, slots=True)
-class AuditRow:
+class AuditRow(msgspec.Struct, frozen=True):
     id: int
     created_at: float
     actor: str
@@ -82,7 +84,7 @@ def record(
     if request_id is not None and conn.one("SELECT 1 FROM audit_log WHERE request_id = ?", (request_id,)):
         raise AlreadySubmitted()
     try:
-        row = conn.one(
+        audit_id = conn.scalar(
             "INSERT INTO audit_log (created_at, actor, action, object_kind, object_id, before, after, note, address, "
             "outcome, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
@@ -103,8 +105,8 @@ def record(
         if is_unique_violation(exc):  # the same form, committed by a racing request (PostgreSQL)
             raise AlreadySubmitted() from None
         raise
-    assert row is not None
-    return int(row["id"])
+    assert audit_id is not None
+    return int(audit_id)
 
 
 def refuse_a_seen_form(conn: Conn, *, request_id: str | None) -> None:
@@ -150,20 +152,8 @@ def _where(flt: AuditFilter) -> tuple[str, list[Any]]:
 _COLUMNS = "id, created_at, actor, action, object_kind, object_id, before, after, note, address, outcome"
 
 
-def _row(r: Mapping[str, Any]) -> AuditRow:
-    return AuditRow(
-        id=int(r["id"]),
-        created_at=float(r["created_at"]),
-        actor=r["actor"],
-        action=r["action"],
-        object_kind=r["object_kind"],
-        object_id=r["object_id"],
-        before=r["before"],
-        after=r["after"],
-        note=r["note"],
-        address=r["address"],
-        outcome=r["outcome"],
-    )
+class _Action(msgspec.Struct, frozen=True):
+    action: str
 
 
 def entries(conn: Conn, *, flt: AuditFilter, before_id: int | None = None, limit: int = 50) -> list[AuditRow]:
@@ -172,8 +162,7 @@ def entries(conn: Conn, *, flt: AuditFilter, before_id: int | None = None, limit
     if before_id is not None:
         where += (" AND" if where else " WHERE") + " id < ?"
         params.append(before_id)
-    rows = conn.all(f"SELECT {_COLUMNS} FROM audit_log{where} ORDER BY id DESC LIMIT ?", (*params, limit))
-    return [_row(r) for r in rows]
+    return all_as(conn, AuditRow, f"SELECT {_COLUMNS} FROM audit_log{where} ORDER BY id DESC LIMIT ?", (*params, limit))
 
 
 CSV_HEADER = (
@@ -231,5 +220,5 @@ def _csv_safe(value: str | None) -> str:
 
 def iter_actions(conn: Conn) -> Iterator[str]:
     """The actions recorded so far (for the filter's choices)."""
-    for r in conn.all("SELECT DISTINCT action FROM audit_log ORDER BY action"):
-        yield str(r["action"])
+    for row in all_as(conn, _Action, "SELECT DISTINCT action FROM audit_log ORDER BY action"):
+        yield row.action

@@ -8,11 +8,14 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+import msgspec
+
 from flashpanel.admin.actions import audited
 from flashpanel.admin.audit import Actor, record, refuse_a_seen_form
 from flashpanel.admin.orders import BULK_LIMIT
 from flashpanel.admin.roles import Permission, require
 from flashpanel.db.runner import Conn, Row
+from flashpanel.db.typed import as_struct
 from flashpanel.errors import RuleViolation
 from flashpanel.providers import service as providers
 from flashpanel.providers.catalog_sync import sell_rate_cents
@@ -21,6 +24,29 @@ from flashpanel.state import AppState
 from flashpanel.wallet.money import to_cents
 
 THIN_MARGIN_PERCENT = Decimal(10)
+
+
+class _ServiceCost(msgspec.Struct, frozen=True):
+    """What repricing reads of a service: its upstream cost (verbatim text), provider and price."""
+
+    cost_rate: str | None
+    provider_id: int | None
+    rate_cents: int
+
+
+class _ServiceListing(_ServiceCost, frozen=True):
+    """A service as ``smm.catalog.all_services`` lists it, with its provider's name."""
+
+    id: int
+    name: str
+    category: str
+    provider: str | None
+    min_quantity: int
+    max_quantity: int
+    refill: bool
+    cancel: bool
+    dripfeed: bool
+    active: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,30 +79,31 @@ def _margin(rate_cents: int, cost_cents: int | None) -> tuple[Decimal | None, st
 def smm_services(conn: Conn) -> list[ServiceLine]:
     rates = {p.id: p.exchange_rate for p in providers.list_providers(conn)}
     lines = []
-    for r in smm_catalog.all_services(conn):
+    for row in smm_catalog.all_services(conn):
+        r = as_struct(row, _ServiceListing)
         cost_cents = None
-        if r["cost_rate"] is not None and r["provider_id"] is not None:
+        if r.cost_rate is not None and r.provider_id is not None:
             try:
-                cost_cents = to_cents(Decimal(r["cost_rate"]) * rates.get(int(r["provider_id"]), Decimal(1)))
+                cost_cents = to_cents(Decimal(r.cost_rate) * rates.get(r.provider_id, Decimal(1)))
             except InvalidOperation:
                 cost_cents = None
-        percent, flag = _margin(int(r["rate_cents"]), cost_cents)
+        percent, flag = _margin(r.rate_cents, cost_cents)
         lines.append(
             ServiceLine(
-                id=int(r["id"]),
-                name=r["name"],
-                category=r["category"],
-                provider=r["provider"],
+                id=r.id,
+                name=r.name,
+                category=r.category,
+                provider=r.provider,
                 cost_cents=cost_cents,
-                rate_cents=int(r["rate_cents"]),
+                rate_cents=r.rate_cents,
                 margin_percent=percent,
                 margin=flag,
-                min_quantity=int(r["min_quantity"]),
-                max_quantity=int(r["max_quantity"]),
-                refill=bool(r["refill"]),
-                cancel=bool(r["cancel"]),
-                dripfeed=bool(r["dripfeed"]),
-                active=bool(r["active"]),
+                min_quantity=r.min_quantity,
+                max_quantity=r.max_quantity,
+                refill=r.refill,
+                cancel=r.cancel,
+                dripfeed=r.dripfeed,
+                active=r.active,
             )
         )
     return lines
@@ -145,12 +172,12 @@ def apply_markup(
     rates = {p.id: p.exchange_rate for p in providers.list_providers(conn)}
     changed: dict[int, tuple[int, int]] = {}
     for service_id in service_ids:
-        row = smm_catalog.get_service(conn, service_id=service_id)
-        if row["cost_rate"] is None or row["provider_id"] is None:
+        service = as_struct(smm_catalog.get_service(conn, service_id=service_id), _ServiceCost)
+        if service.cost_rate is None or service.provider_id is None:
             continue
-        new_rate = sell_rate_cents(Decimal(row["cost_rate"]), rates[int(row["provider_id"])], markup)
+        new_rate = sell_rate_cents(Decimal(service.cost_rate), rates[service.provider_id], markup)
         smm_catalog.update_service(conn, service_id=service_id, changes={"rate": Decimal(new_rate) / 100})
-        changed[service_id] = (int(row["rate_cents"]), new_rate)
+        changed[service_id] = (service.rate_cents, new_rate)
     record(
         conn,
         actor=actor,

@@ -8,20 +8,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+import msgspec
+
 from flashpanel.admin.actions import audited
 from flashpanel.admin.audit import Actor, record, refuse_a_seen_form
 from flashpanel.admin.roles import Permission, require
 from flashpanel.customers import accounts, service
 from flashpanel.customers.accounts import CUSTOMER_REALM, Profile, profile
 from flashpanel.db.runner import Conn, Row
+from flashpanel.db.typed import all_as, one_as
 from flashpanel.errors import RuleViolation
 from flashpanel.wallet.money import format_cents, to_cents
 from flashpanel.wallet.service import LedgerPage, ledger_page
 from flashpanel.web.sessions import end_subject_sessions
 
 
-@dataclass(frozen=True, slots=True)
-class CustomerHit:
+class CustomerHit(msgspec.Struct, frozen=True):
     id: int
     name: str
     email: str | None
@@ -39,24 +41,19 @@ def search(conn: Conn, *, query: str = "", limit: int = 50) -> list[CustomerHit]
         like = "%" + _escape_like(text) + "%"
         # Keys are case-sensitive: the prefix is matched as typed (a full 8-character prefix exactly).
         key_prefix = _escape_like(typed[:8]) + ("%" if len(typed) < 8 else "")
-        rows = conn.all(
+        return all_as(
+            conn,
+            CustomerHit,
             f"{columns} WHERE lower(name) LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\' "
             "OR api_key_prefix LIKE ? ESCAPE '\\' ORDER BY id DESC LIMIT ?",
             (like, like, key_prefix, limit),
         )
-    else:
-        rows = conn.all(f"{columns} ORDER BY id DESC LIMIT ?", (limit,))
-    return [
-        CustomerHit(
-            id=int(r["id"]),
-            name=r["name"],
-            email=r["email"],
-            balance_cents=int(r["balance_cents"]),
-            active=bool(r["active"]),
-            api_key_prefix=r["api_key_prefix"],
-        )
-        for r in rows
-    ]
+    return all_as(conn, CustomerHit, f"{columns} ORDER BY id DESC LIMIT ?", (limit,))
+
+
+class _Wallet(msgspec.Struct, frozen=True):
+    name: str
+    balance_cents: int
 
 
 def _escape_like(text: str) -> str:
@@ -136,16 +133,18 @@ def adjust_wallet(
     refuse_a_seen_form(conn, request_id=request_id)
     if not note.strip():
         raise RuleViolation("A credit or debit needs a note saying why")
-    row = conn.one(f"SELECT name, balance_cents FROM customers WHERE id = ?{conn.for_update}", (customer_id,))
-    if row is None:
+    wallet = one_as(
+        conn, _Wallet, f"SELECT name, balance_cents FROM customers WHERE id = ?{conn.for_update}", (customer_id,)
+    )
+    if wallet is None:
         raise RuleViolation(f"No customer {customer_id}")
-    before = int(row["balance_cents"])
+    before = wallet.balance_cents
     if before != seen_balance_cents:
         raise RuleViolation(
             f"The balance changed since this page was loaded ({format_cents(seen_balance_cents)} → "
             f"{format_cents(before)}): nothing was done; check the ledger and submit again if still needed"
         )
-    after = service.adjust_balance(conn, name=row["name"], amount=amount, note=f"{note.strip()} (by {actor.name})")
+    after = service.adjust_balance(conn, name=wallet.name, amount=amount, note=f"{note.strip()} (by {actor.name})")
     record(
         conn,
         actor=actor,

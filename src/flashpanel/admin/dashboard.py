@@ -15,7 +15,10 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Final
 
+import msgspec
+
 from flashpanel.db.runner import Conn
+from flashpanel.db.typed import all_as
 from flashpanel.wallet.money import format_cents, to_cents
 
 DAY = 86400.0
@@ -60,6 +63,19 @@ def _start_of_today(at: float) -> float:
     return day.timestamp()
 
 
+class _CostGroup(msgspec.Struct, frozen=True):
+    """Orders sharing one recorded cost (decimal text) and provider exchange rate."""
+
+    cost: str | None
+    exchange_rate: str | None
+    n: int
+
+
+class _StatusAt(msgspec.Struct, frozen=True):
+    status: str
+    created_at: float
+
+
 def _decimal(text: str | None) -> Decimal | None:
     if text is None:
         return None
@@ -87,19 +103,21 @@ def money_since(conn: Conn, *, since: float) -> dict[str, Money]:
         missing = 0
         # Grouped by the recorded text: orders of one service and quantity share a cost, so the rows read
         # here are far fewer than the orders (costs are decimal text, summed exactly in Python).
-        rows = conn.all(
+        groups = all_as(
+            conn,
+            _CostGroup,
             "SELECT o.cost, p.exchange_rate, COUNT(*) AS n FROM "
             + sql.replace(" WHERE", " LEFT JOIN providers p ON p.id = o.provider_id WHERE")
             + " GROUP BY o.cost, p.exchange_rate",
             (since,),
         )
-        for row in rows:
-            value = _decimal(row["cost"])
-            rate = _decimal(row["exchange_rate"]) or Decimal(1)
+        for group in groups:
+            value = _decimal(group.cost)
+            rate = _decimal(group.exchange_rate) or Decimal(1)
             if value is None:
-                missing += int(row["n"])
+                missing += group.n
             else:
-                cost += value * rate * int(row["n"])
+                cost += value * rate * group.n
         result[line] = Money(revenue.get(line, 0), to_cents(cost), missing)
     accounts = conn.one(
         "SELECT COALESCE(SUM(o.quantity * p.unit_cost_cents), 0) AS cost, "
@@ -117,9 +135,9 @@ def orders_by_status(conn: Conn, *, today: float) -> tuple[list[str], dict[str, 
     days = [datetime.fromtimestamp(start + i * DAY, UTC).strftime("%Y-%m-%d") for i in range(7)]
     counts: dict[str, list[int]] = {}
     for table in ("smm_orders", "otp_orders", "account_orders"):
-        for row in conn.all(f"SELECT status, created_at FROM {table} WHERE created_at >= ?", (start,)):
-            index = min(6, int((float(row["created_at"]) - start) // DAY))
-            counts.setdefault(row["status"], [0] * 7)[index] += 1
+        for order in all_as(conn, _StatusAt, f"SELECT status, created_at FROM {table} WHERE created_at >= ?", (start,)):
+            index = min(6, int((order.created_at - start) // DAY))
+            counts.setdefault(order.status, [0] * 7)[index] += 1
     return days, dict(sorted(counts.items()))
 
 

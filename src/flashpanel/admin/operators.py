@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import msgspec
+
 from flashpanel.admin import totp
 from flashpanel.admin.actions import audited
 from flashpanel.admin.audit import Actor, record, refuse_a_seen_form
@@ -16,7 +18,8 @@ from flashpanel.api.ratelimit import FailureCounter
 from flashpanel.crypto import SecretBox
 from flashpanel.customers.names import normalise_username
 from flashpanel.customers.passwords import check_new_password, verify_password_async
-from flashpanel.db.runner import Conn, Database, Row, is_unique_violation, now
+from flashpanel.db.runner import Conn, Database, is_unique_violation, now
+from flashpanel.db.typed import all_as, one_as
 from flashpanel.errors import FlashpanelError, NotFound, RateLimited, RuleViolation
 from flashpanel.web.sessions import end_subject_sessions
 
@@ -43,15 +46,25 @@ class Operator:
 _COLUMNS = "id, name, role, active, totp_confirmed_at, created_at, last_login_at"
 
 
-def _operator(r: Row) -> Operator:
+class _OperatorRow(msgspec.Struct, frozen=True):
+    id: int
+    name: str
+    role: str
+    active: bool
+    totp_confirmed_at: float | None
+    created_at: float
+    last_login_at: float | None
+
+
+def _operator(r: _OperatorRow) -> Operator:
     return Operator(
-        id=int(r["id"]),
-        name=str(r["name"]),
-        role=str(r["role"]),
-        active=bool(r["active"]),
-        enrolled=r["totp_confirmed_at"] is not None,
-        created_at=float(r["created_at"]),
-        last_login_at=None if r["last_login_at"] is None else float(r["last_login_at"]),
+        id=r.id,
+        name=r.name,
+        role=r.role,
+        active=r.active,
+        enrolled=r.totp_confirmed_at is not None,
+        created_at=r.created_at,
+        last_login_at=r.last_login_at,
     )
 
 
@@ -64,7 +77,7 @@ def create_operator(conn: Conn, *, actor: Actor, name: str, role: str, password_
     if conn.one("SELECT 1 FROM operators WHERE name = ?", (name,)) is not None:
         raise RuleViolation(f"An operator named {name!r} already exists")
     try:
-        row = conn.one(
+        new_id = conn.scalar(
             "INSERT INTO operators (name, role, password_hash, active, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
             (name, role, password_hash, True, now()),
         )
@@ -72,26 +85,26 @@ def create_operator(conn: Conn, *, actor: Actor, name: str, role: str, password_
         if is_unique_violation(exc):
             raise RuleViolation(f"An operator named {name!r} already exists") from None
         raise
-    assert row is not None
-    operator_id = int(row["id"])
+    assert new_id is not None
+    operator_id = int(new_id)
     record(conn, actor=actor, action="operator.create", object_kind="operator", object_id=name, after={"role": role})
     return operator_id
 
 
 def operator_by_name(conn: Conn, *, name: str) -> Operator:
-    row = conn.one(f"SELECT {_COLUMNS} FROM operators WHERE name = ?", (name.strip().lower(),))
+    row = one_as(conn, _OperatorRow, f"SELECT {_COLUMNS} FROM operators WHERE name = ?", (name.strip().lower(),))
     if row is None:
         raise NotFound(f"No operator named {name!r}")
     return _operator(row)
 
 
 def operator_by_id(conn: Conn, *, operator_id: int) -> Operator | None:
-    row = conn.one(f"SELECT {_COLUMNS} FROM operators WHERE id = ?", (operator_id,))
+    row = one_as(conn, _OperatorRow, f"SELECT {_COLUMNS} FROM operators WHERE id = ?", (operator_id,))
     return None if row is None else _operator(row)
 
 
 def list_operators(conn: Conn) -> list[Operator]:
-    return [_operator(r) for r in conn.all(f"SELECT {_COLUMNS} FROM operators ORDER BY id")]
+    return [_operator(r) for r in all_as(conn, _OperatorRow, f"SELECT {_COLUMNS} FROM operators ORDER BY id")]
 
 
 @audited("operator.set_active", "operator")
@@ -142,44 +155,51 @@ def _end_sessions(conn: Conn, operator_id: int) -> None:
         end_subject_sessions(conn, realm=realm, subject_id=operator_id)
 
 
-@dataclass(frozen=True, slots=True)
-class _Candidate:
+class _Candidate(msgspec.Struct, frozen=True):
     id: int
     password_hash: str
     active: bool
-    secret_encrypted: str | None
-    enrolled: bool
+    totp_secret_encrypted: str | None
+    totp_confirmed_at: float | None
+
+    @property
+    def enrolled(self) -> bool:
+        return self.totp_confirmed_at is not None
+
+
+class _Enrolment(msgspec.Struct, frozen=True):
+    totp_secret_encrypted: str | None
+    totp_confirmed_at: float | None
+
+
+class _TotpState(_Enrolment, frozen=True):
+    totp_last_step: int
 
 
 def _candidate(conn: Conn, *, name: str) -> _Candidate | None:
-    row = conn.one(
+    return one_as(
+        conn,
+        _Candidate,
         "SELECT id, password_hash, active, totp_secret_encrypted, totp_confirmed_at FROM operators WHERE name = ?",
         (name.strip().lower(),),
-    )
-    if row is None:
-        return None
-    return _Candidate(
-        id=int(row["id"]),
-        password_hash=row["password_hash"],
-        active=bool(row["active"]),
-        secret_encrypted=row["totp_secret_encrypted"],
-        enrolled=row["totp_confirmed_at"] is not None,
     )
 
 
 def accept_code(conn: Conn, *, operator_id: int, code: str, secrets: SecretBox, confirm: bool = False) -> bool:
     """Whether ``code`` is the operator's current code, not used before. Accepting it records its step
     (a conditional update: two requests carrying one code cannot both pass). ``confirm`` finishes enrolment."""
-    row = conn.one(
+    state = one_as(
+        conn,
+        _TotpState,
         "SELECT totp_secret_encrypted, totp_last_step, totp_confirmed_at FROM operators WHERE id = ? AND active",
         (operator_id,),
     )
-    if row is None or row["totp_secret_encrypted"] is None:
+    if state is None or state.totp_secret_encrypted is None:
         return False
-    if (row["totp_confirmed_at"] is None) != confirm:
+    if (state.totp_confirmed_at is None) != confirm:
         return False
-    secret = secrets.decrypt(row["totp_secret_encrypted"])
-    step = totp.matching_step(secret, code, after_step=int(row["totp_last_step"]))
+    secret = secrets.decrypt(state.totp_secret_encrypted)
+    step = totp.matching_step(secret, code, after_step=state.totp_last_step)
     if step is None:
         return False
     at = now()
@@ -193,11 +213,13 @@ def accept_code(conn: Conn, *, operator_id: int, code: str, secrets: SecretBox, 
 
 def enrolment_secret(conn: Conn, *, operator_id: int, secrets: SecretBox) -> str:
     """The secret an operator who is not enrolled yet scans (made on first use, kept until confirmed)."""
-    row = conn.one("SELECT totp_secret_encrypted, totp_confirmed_at FROM operators WHERE id = ?", (operator_id,))
-    if row is None or row["totp_confirmed_at"] is not None:
+    state = one_as(
+        conn, _Enrolment, "SELECT totp_secret_encrypted, totp_confirmed_at FROM operators WHERE id = ?", (operator_id,)
+    )
+    if state is None or state.totp_confirmed_at is not None:
         raise RuleViolation("This operator has already enrolled an authenticator")
-    if row["totp_secret_encrypted"] is not None:
-        return secrets.decrypt(row["totp_secret_encrypted"])
+    if state.totp_secret_encrypted is not None:
+        return secrets.decrypt(state.totp_secret_encrypted)
     secret = totp.new_secret()
     conn.execute(
         "UPDATE operators SET totp_secret_encrypted = ? WHERE id = ? AND totp_secret_encrypted IS NULL",

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from flashpanel.accounts.stock import add_stock, stock_lines
 from flashpanel.admin.actions import audited
@@ -17,6 +18,7 @@ from flashpanel.admin.audit import Actor, record, refuse_a_seen_form
 from flashpanel.admin.roles import Permission, require
 from flashpanel.crypto import SecretBox
 from flashpanel.db.runner import Conn, Database, now
+from flashpanel.db.typed import all_as, one_as
 from flashpanel.errors import NotFound, RuleViolation
 from flashpanel.state import AppState
 
@@ -26,8 +28,7 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 BATCH_LINES = 1000
 
 
-@dataclass(frozen=True, slots=True)
-class ImportJob:
+class ImportJob(msgspec.Struct, frozen=True):
     id: int
     product_id: int
     product: str
@@ -38,6 +39,15 @@ class ImportJob:
     skipped: int
     status: str
     error: str | None
+
+
+class _StockItem(msgspec.Struct, frozen=True):
+    id: int
+    secret_encrypted: str
+
+
+class _UnitCost(msgspec.Struct, frozen=True):
+    unit_cost_cents: int | None
 
 
 def decode_file(raw: bytes) -> list[str]:
@@ -62,22 +72,22 @@ def start_import(
     refuse_a_seen_form(conn, request_id=request_id)
     if conn.one("SELECT 1 FROM account_products WHERE id = ?", (product_id,)) is None:
         raise NotFound(f"No product {product_id}")
-    row = conn.one(
+    job_id = conn.scalar(
         "INSERT INTO stock_imports (product_id, actor, total_lines, processed_lines, added, skipped, status, "
         "created_at) VALUES (?, ?, ?, 0, 0, 0, 'running', ?) RETURNING id",
         (product_id, actor.name, total_lines, now()),
     )
-    assert row is not None
+    assert job_id is not None
     record(
         conn,
         actor=actor,
         action="stock.import",
         object_kind="account_product",
         object_id=product_id,
-        after={"lines": total_lines, "file": file_name[:100], "job": int(row["id"])},
+        after={"lines": total_lines, "file": file_name[:100], "job": int(job_id)},
         request_id=request_id,
     )
-    return int(row["id"])
+    return int(job_id)
 
 
 def import_batch(conn: Conn, *, job_id: int, product_id: int, lines: list[str], secrets: SecretBox) -> None:
@@ -98,25 +108,16 @@ def finish_import(conn: Conn, *, job_id: int, error: str | None = None) -> None:
 
 
 def import_job(conn: Conn, *, job_id: int) -> ImportJob:
-    row = conn.one(
+    job = one_as(
+        conn,
+        ImportJob,
         "SELECT j.*, p.name AS product FROM stock_imports j JOIN account_products p ON p.id = j.product_id "
         "WHERE j.id = ?",
         (job_id,),
     )
-    if row is None:
+    if job is None:
         raise NotFound(f"No stock import {job_id}")
-    return ImportJob(
-        id=int(row["id"]),
-        product_id=int(row["product_id"]),
-        product=row["product"],
-        actor=row["actor"],
-        total_lines=int(row["total_lines"]),
-        processed_lines=int(row["processed_lines"]),
-        added=int(row["added"]),
-        skipped=int(row["skipped"]),
-        status=row["status"],
-        error=row["error"],
-    )
+    return job
 
 
 async def run_import(db: Database, secrets: SecretBox, *, job_id: int, product_id: int, lines: list[str]) -> None:
@@ -160,11 +161,13 @@ def mask(line: str) -> str:
 
 
 def unsold_items(conn: Conn, *, product_id: int, secrets: SecretBox, limit: int = 200) -> list[tuple[int, str]]:
-    rows = conn.all(
+    items = all_as(
+        conn,
+        _StockItem,
         "SELECT id, secret_encrypted FROM stock_items WHERE product_id = ? AND order_id IS NULL ORDER BY id LIMIT ?",
         (product_id, limit),
     )
-    return [(int(r["id"]), mask(secrets.decrypt(r["secret_encrypted"]))) for r in rows]
+    return [(item.id, mask(secrets.decrypt(item.secret_encrypted))) for item in items]
 
 
 @audited("stock.remove", "account_product")
@@ -202,8 +205,8 @@ def set_unit_cost(
     """What one item of the product cost the operator (None: unknown), for the dashboard's profit."""
     require(actor.role, Permission.CATALOG)
     refuse_a_seen_form(conn, request_id=request_id)
-    row = conn.one("SELECT unit_cost_cents FROM account_products WHERE id = ?", (product_id,))
-    if row is None:
+    current = one_as(conn, _UnitCost, "SELECT unit_cost_cents FROM account_products WHERE id = ?", (product_id,))
+    if current is None:
         raise NotFound(f"No product {product_id}")
     conn.execute("UPDATE account_products SET unit_cost_cents = ? WHERE id = ?", (unit_cost_cents, product_id))
     record(
@@ -212,7 +215,7 @@ def set_unit_cost(
         action="catalog.accounts.unit_cost",
         object_kind="account_product",
         object_id=product_id,
-        before={"unit_cost_cents": row["unit_cost_cents"]},
+        before={"unit_cost_cents": current.unit_cost_cents},
         after={"unit_cost_cents": unit_cost_cents},
         request_id=request_id,
     )

@@ -12,11 +12,14 @@ import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
+import msgspec
+
 from flashpanel.customers import service
 from flashpanel.customers.limits import FailureCounter
 from flashpanel.customers.names import normalise_email, normalise_username
 from flashpanel.customers.passwords import check_new_password, hash_password_async, verify_password_async
 from flashpanel.db.runner import Conn, Database, is_unique_violation, now
+from flashpanel.db.typed import one_as
 from flashpanel.errors import FlashpanelError, NotFound, RateLimited, RuleViolation
 from flashpanel.mail import Email, Mailer
 from flashpanel.web.sessions import end_subject_sessions, token_digest
@@ -62,8 +65,19 @@ class NewAccount:
     api_key: str
 
 
-@dataclass(frozen=True, slots=True)
-class _LoginCandidate:
+class _ProfileRow(msgspec.Struct, frozen=True):
+    id: int
+    name: str
+    email: str | None
+    balance_cents: int
+    active: bool
+    api_key_prefix: str | None
+    api_key_created_at: float | None
+    password_hash: str | None
+    created_at: float
+
+
+class _LoginCandidate(msgspec.Struct, frozen=True):
     id: int
     name: str
     email: str | None
@@ -73,7 +87,9 @@ class _LoginCandidate:
 
 # -- units of work ------------------------------------------------------------------------------------
 def profile(conn: Conn, *, customer_id: int) -> Profile:
-    row = conn.one(
+    row = one_as(
+        conn,
+        _ProfileRow,
         "SELECT id, name, email, balance_cents, active, api_key_prefix, api_key_created_at, password_hash, created_at "
         "FROM customers WHERE id = ?",
         (customer_id,),
@@ -81,34 +97,27 @@ def profile(conn: Conn, *, customer_id: int) -> Profile:
     if row is None:
         raise NotFound("Customer not found")
     return Profile(
-        id=int(row["id"]),
-        name=row["name"],
-        email=row["email"],
-        balance_cents=int(row["balance_cents"]),
-        active=bool(row["active"]),
-        api_key_prefix=row["api_key_prefix"],
-        api_key_created_at=row["api_key_created_at"],
-        has_password=row["password_hash"] is not None,
-        created_at=float(row["created_at"]),
+        id=row.id,
+        name=row.name,
+        email=row.email,
+        balance_cents=row.balance_cents,
+        active=row.active,
+        api_key_prefix=row.api_key_prefix,
+        api_key_created_at=row.api_key_created_at,
+        has_password=row.password_hash is not None,
+        created_at=row.created_at,
     )
 
 
 def _login_candidate(conn: Conn, *, login: str) -> _LoginCandidate | None:
     """The customer a log-in form names, by username (as typed or lower case) or email."""
     typed = login.strip()
-    row = conn.one(
+    return one_as(
+        conn,
+        _LoginCandidate,
         "SELECT id, name, email, password_hash, active FROM customers WHERE name IN (?, ?) OR email = ? "
         "ORDER BY id LIMIT 1",
         (typed, typed.lower(), typed.lower()),
-    )
-    if row is None:
-        return None
-    return _LoginCandidate(
-        id=int(row["id"]),
-        name=row["name"],
-        email=row["email"],
-        password_hash=row["password_hash"],
-        active=bool(row["active"]),
     )
 
 
@@ -164,14 +173,14 @@ def reset_token_is_valid(conn: Conn, *, token: str) -> bool:
 def _use_reset_token(conn: Conn, *, token: str, password_hash: str) -> int:
     """Spend the token (a conditional update: two uses of one link cannot both win) and set the
     password; every session of the customer ends. Returns the customer's id."""
-    row = conn.one(
+    spent_by = conn.scalar(
         "UPDATE password_resets SET used_at = ? WHERE token_digest = ? AND used_at IS NULL AND expires_at > ? "
         "RETURNING customer_id",
         (now(), token_digest(token), now()),
     )
-    if row is None:
+    if spent_by is None:
         raise InvalidResetLink()
-    customer_id = int(row["customer_id"])
+    customer_id = int(spent_by)
     set_password(conn, customer_id=customer_id, password_hash=password_hash)
     return customer_id
 

@@ -21,7 +21,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import msgspec
+
 from flashpanel.db.runner import Conn, Database, is_unique_violation, now
+from flashpanel.db.typed import one_as
 from flashpanel.metrics import TOPUP_OUTCOMES
 from flashpanel.payments.gateways.base import Gateway, GatewayError, Verification
 from flashpanel.payments.topups import CREDITABLE, Topup, find_topup, set_status
@@ -43,6 +46,15 @@ class Confirmation:
     problem: str | None = None
 
 
+class _Credited(msgspec.Struct, frozen=True):
+    """The top-up a conditional credit changed: whose wallet, how much, and what the ledger note names."""
+
+    customer_id: int
+    amount_cents: int
+    gateway: str
+    reference: str
+
+
 def mark_credited(
     conn: Conn,
     *,
@@ -55,20 +67,22 @@ def mark_credited(
     of work. False (and nothing written) when the top-up was not in one of ``from_statuses``."""
     at = now()
     marks = ", ".join("?" for _ in from_statuses)
-    row = conn.one(
+    credited = one_as(
+        conn,
+        _Credited,
         "UPDATE topups SET status = 'credited', gateway_transaction_id = COALESCE(?, gateway_transaction_id), "
         "gateway_status = COALESCE(?, gateway_status), credited_at = ?, checked_at = ?, updated_at = ? "
         f"WHERE id = ? AND status IN ({marks}) RETURNING customer_id, amount_cents, gateway, reference",
         (transaction_id, gateway_status, at, at, at, topup_id, *from_statuses),
     )
-    if row is None:
+    if credited is None:
         return False
     credit_topup(
         conn,
-        customer_id=int(row["customer_id"]),
-        amount_cents=int(row["amount_cents"]),
+        customer_id=credited.customer_id,
+        amount_cents=credited.amount_cents,
         topup_id=topup_id,
-        note=f"top-up {row['reference']} ({row['gateway']})",
+        note=f"top-up {credited.reference} ({credited.gateway})",
     )
     return True
 

@@ -8,13 +8,14 @@ States: ``pending`` (sent to a gateway, not yet confirmed) → ``credited`` | ``
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal, get_args
+from typing import Literal, get_args
+
+import msgspec
 
 from flashpanel.config import Settings
-from flashpanel.db.runner import Conn, now
+from flashpanel.db.runner import Conn, Row, now
+from flashpanel.db.typed import all_as, as_struct, one_as
 from flashpanel.errors import NotFound, RuleViolation
 from flashpanel.wallet.money import format_cents, quantize, to_cents
 
@@ -28,8 +29,9 @@ BANK = "bank"
 CREDITABLE: tuple[str, ...] = ("pending", "expired", "failed")
 
 
-@dataclass(frozen=True, slots=True)
-class Topup:
+class Topup(msgspec.Struct, frozen=True):
+    """A ``topups`` row as read with :data:`COLUMNS`."""
+
     id: int
     customer_id: int
     gateway: str
@@ -60,23 +62,13 @@ COLUMNS = (
 )
 
 
-def as_topup(row: Mapping[str, Any]) -> Topup:
-    return Topup(
-        id=int(row["id"]),
-        customer_id=int(row["customer_id"]),
-        gateway=row["gateway"],
-        reference=row["reference"],
-        status=row["status"],
-        amount_cents=int(row["amount_cents"]),
-        gross_cents=int(row["gross_cents"]),
-        currency=row["currency"],
-        gateway_transaction_id=row["gateway_transaction_id"],
-        gateway_status=row["gateway_status"],
-        note=row["note"],
-        created_at=float(row["created_at"]),
-        checked_at=None if row["checked_at"] is None else float(row["checked_at"]),
-        credited_at=None if row["credited_at"] is None else float(row["credited_at"]),
-    )
+class _CustomerName(msgspec.Struct, frozen=True):
+    customer_name: str
+
+
+def as_topup(row: Row) -> Topup:
+    """A row read with :data:`COLUMNS` (and perhaps more, ignored) as a :class:`Topup`."""
+    return as_struct(row, Topup)
 
 
 def new_reference() -> str:
@@ -113,22 +105,24 @@ def create_topup(
 ) -> Topup:
     """Insert a top-up with a fresh reference of ours, before the customer leaves for the gateway."""
     at = now()
-    row = conn.one(
+    topup = one_as(
+        conn,
+        Topup,
         "INSERT INTO topups (customer_id, gateway, reference, status, amount_cents, gross_cents, currency, note, "
         f"created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}",
         (customer_id, gateway, new_reference(), status, amount_cents, gross_cents, currency, note, at, at),
     )
-    assert row is not None
-    return as_topup(row)
+    assert topup is not None
+    return topup
 
 
 def find_topup(conn: Conn, *, reference: str, gateway: str | None = None) -> Topup | None:
     """The top-up with our ``reference`` (on ``gateway`` when given), or None."""
     if gateway is None:
-        row = conn.one(f"SELECT {COLUMNS} FROM topups WHERE reference = ?", (reference,))
-    else:
-        row = conn.one(f"SELECT {COLUMNS} FROM topups WHERE gateway = ? AND reference = ?", (gateway, reference))
-    return None if row is None else as_topup(row)
+        return one_as(conn, Topup, f"SELECT {COLUMNS} FROM topups WHERE reference = ?", (reference,))
+    return one_as(
+        conn, Topup, f"SELECT {COLUMNS} FROM topups WHERE gateway = ? AND reference = ?", (gateway, reference)
+    )
 
 
 def get_topup(conn: Conn, *, reference: str) -> Topup:
@@ -151,8 +145,7 @@ def list_topups(
         where.append("customer_id = ?")
         params.append(customer_id)
     clause = f" WHERE {' AND '.join(where)}" if where else ""
-    rows = conn.all(f"SELECT {COLUMNS} FROM topups{clause} ORDER BY id DESC LIMIT ?", (*params, limit))
-    return [as_topup(r) for r in rows]
+    return all_as(conn, Topup, f"SELECT {COLUMNS} FROM topups{clause} ORDER BY id DESC LIMIT ?", (*params, limit))
 
 
 def set_status(
@@ -186,4 +179,4 @@ def list_for_operator(conn: Conn, *, status: str | None = None, limit: int = 100
         f"{clause} ORDER BY t.id DESC LIMIT ?",
         (*params, limit),
     )
-    return [(as_topup(r), str(r["customer_name"])) for r in rows]
+    return [(as_topup(r), as_struct(r, _CustomerName).customer_name) for r in rows]

@@ -15,7 +15,10 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
+import msgspec
+
 from flashpanel.db.runner import Conn, now
+from flashpanel.db.typed import one_as
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +33,7 @@ class SessionPolicy:
     touch_every_seconds: float = 60.0
 
 
-@dataclass(frozen=True, slots=True)
-class ActiveSession:
+class ActiveSession(msgspec.Struct, frozen=True):
     token_digest: str
     subject_id: int
     created_at: float
@@ -63,20 +65,16 @@ def start_session(conn: Conn, *, policy: SessionPolicy, subject_id: int) -> str:
 
 def find_session(conn: Conn, *, policy: SessionPolicy, token_digest: str, at: float) -> ActiveSession | None:
     """The live session with this digest in the policy's realm, or None (unknown, idle too long, expired)."""
-    row = conn.one(
+    session = one_as(
+        conn,
+        ActiveSession,
         "SELECT token_digest, subject_id, created_at, last_seen_at, expires_at FROM web_sessions "
         "WHERE token_digest = ? AND realm = ?",
         (token_digest, policy.realm),
     )
-    if row is None or row["expires_at"] <= at or row["last_seen_at"] <= at - policy.idle_seconds:
+    if session is None or session.expires_at <= at or session.last_seen_at <= at - policy.idle_seconds:
         return None
-    return ActiveSession(
-        token_digest=row["token_digest"],
-        subject_id=int(row["subject_id"]),
-        created_at=float(row["created_at"]),
-        last_seen_at=float(row["last_seen_at"]),
-        expires_at=float(row["expires_at"]),
-    )
+    return session
 
 
 def touch_session(conn: Conn, *, token_digest: str, at: float) -> None:
