@@ -183,16 +183,18 @@ HISTORY_PAGE_SQL = (
 
 
 def _order_row(row: Row) -> OrderRow:
+    # Positional: a history page builds one per order, and keywords cost half as much again per row.
+    start_count = row["start_count"]
     return OrderRow(
-        id=int(row["id"]),
-        service_name=row["service_name"],
-        link=row["link"],
-        quantity=int(row["quantity"]),
-        charge_cents=int(row["charge_cents"]),
-        status=row["status"],
-        start_count=None if row["start_count"] is None else int(row["start_count"]),
-        remains=int(row["remains"]),
-        created_at=float(row["created_at"]),
+        int(row["id"]),
+        row["service_name"],
+        row["link"],
+        int(row["quantity"]),
+        int(row["charge_cents"]),
+        row["status"],
+        None if start_count is None else int(start_count),
+        int(row["remains"]),
+        float(row["created_at"]),
     )
 
 
