@@ -68,6 +68,33 @@ def read_json(response: httpx.Response) -> Any:
         raise GatewayError(f"unreadable answer (HTTP {response.status_code})") from exc
 
 
+def checkout_url(response: httpx.Response, *, gateway: str, field: str) -> str:
+    """The hosted page's address in an initialize answer (``data.<field>``), or the gateway's refusal."""
+    answer = read_json(response)
+    try:
+        url = answer["data"][field]
+    except (KeyError, TypeError):
+        url = None
+    if response.status_code != 200 or not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        message = answer.get("message") if isinstance(answer, dict) else None
+        raise GatewayError(f"{gateway} refused the checkout: {message or response.status_code}")
+    return url
+
+
+def verified_data(response: httpx.Response, *, gateway: str) -> dict[str, Any] | None:
+    """A verify answer's ``data`` with its ``status`` text; None when the gateway does not know the
+    reference (HTTP 400 or 404); a GatewayError for anything else that is not a readable answer."""
+    if response.status_code in (400, 404):
+        return None
+    if response.status_code != 200:
+        raise GatewayError(f"{gateway} verify answered HTTP {response.status_code}")
+    answer = read_json(response)
+    data = answer.get("data") if isinstance(answer, dict) else None
+    if not isinstance(data, dict) or not isinstance(data.get("status"), str):
+        raise GatewayError(f"{gateway} verify answered without a status")
+    return data
+
+
 def minor_units(value: object, *, major: bool) -> int | None:
     """An amount from a gateway in kobo: ``value`` is in kobo, or with ``major`` in naira (may carry up to
     2 decimals). None for anything else (a string, a fraction of a kobo, an absurd size), which the credit

@@ -17,9 +17,10 @@ from flashpanel.payments.gateways.base import (
     GatewayError,
     Outcome,
     Verification,
+    checkout_url,
     minor_units,
-    read_json,
     text_or_none,
+    verified_data,
 )
 from flashpanel.wallet.money import from_cents
 
@@ -65,15 +66,7 @@ class Flutterwave:
                 )
         except httpx.HTTPError as exc:
             raise GatewayError(f"Flutterwave unreachable: {exc.__class__.__name__}") from exc
-        answer = read_json(response)
-        try:
-            url = answer["data"]["link"]
-        except (KeyError, TypeError):
-            url = None
-        if response.status_code != 200 or not isinstance(url, str) or not url.startswith(("https://", "http://")):
-            message = answer.get("message") if isinstance(answer, dict) else None
-            raise GatewayError(f"Flutterwave refused the checkout: {message or response.status_code}")
-        return Checkout(url=url)
+        return Checkout(url=checkout_url(response, gateway="Flutterwave", field="link"))
 
     async def verify(self, *, reference: str) -> Verification:
         try:
@@ -81,14 +74,9 @@ class Flutterwave:
                 response = await client.get("/v3/transactions/verify_by_reference", params={"tx_ref": reference})
         except httpx.HTTPError as exc:
             raise GatewayError(f"Flutterwave unreachable: {exc.__class__.__name__}") from exc
-        if response.status_code in (400, 404):
+        data = verified_data(response, gateway="Flutterwave")
+        if data is None:
             return Verification(outcome="unknown", gateway_status="not found")
-        if response.status_code != 200:
-            raise GatewayError(f"Flutterwave verify answered HTTP {response.status_code}")
-        answer = read_json(response)
-        data = answer.get("data") if isinstance(answer, dict) else None
-        if not isinstance(data, dict) or not isinstance(data.get("status"), str):
-            raise GatewayError("Flutterwave verify answered without a status")
         status = data["status"]
         return Verification(
             outcome=outcome_of(status),

@@ -16,9 +16,10 @@ from flashpanel.payments.gateways.base import (
     GatewayError,
     Outcome,
     Verification,
+    checkout_url,
     minor_units,
-    read_json,
     text_or_none,
+    verified_data,
 )
 
 SUCCESS = {"success"}
@@ -66,15 +67,7 @@ class Paystack:
                 response = await client.post("/transaction/initialize", json=body)
         except httpx.HTTPError as exc:
             raise GatewayError(f"Paystack unreachable: {exc.__class__.__name__}") from exc
-        answer = read_json(response)
-        try:
-            url = answer["data"]["authorization_url"]
-        except (KeyError, TypeError):
-            url = None
-        if response.status_code != 200 or not isinstance(url, str) or not url.startswith(("https://", "http://")):
-            message = answer.get("message") if isinstance(answer, dict) else None
-            raise GatewayError(f"Paystack refused the checkout: {message or response.status_code}")
-        return Checkout(url=url)
+        return Checkout(url=checkout_url(response, gateway="Paystack", field="authorization_url"))
 
     async def verify(self, *, reference: str) -> Verification:
         try:
@@ -82,14 +75,9 @@ class Paystack:
                 response = await client.get(f"/transaction/verify/{reference}")
         except httpx.HTTPError as exc:
             raise GatewayError(f"Paystack unreachable: {exc.__class__.__name__}") from exc
-        if response.status_code in (400, 404):
+        data = verified_data(response, gateway="Paystack")
+        if data is None:
             return Verification(outcome="unknown", gateway_status="not found")
-        if response.status_code != 200:
-            raise GatewayError(f"Paystack verify answered HTTP {response.status_code}")
-        answer = read_json(response)
-        data = answer.get("data") if isinstance(answer, dict) else None
-        if not isinstance(data, dict) or not isinstance(data.get("status"), str):
-            raise GatewayError("Paystack verify answered without a status")
         status = data["status"]
         return Verification(
             outcome=outcome_of(status),
