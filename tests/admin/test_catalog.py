@@ -224,7 +224,8 @@ async def test_a_support_operator_is_refused_an_smm_service_edit_and_it_is_audit
 
 
 async def _add(client: httpx.AsyncClient, kind: str, **fields: str) -> str:
-    path = f"/admin/catalog/new/{kind}"
+    """Post the catalog page's form for ``kind`` (a path under /admin/catalog) and return the page after."""
+    path = f"/admin/catalog/{kind}"
     form = {**form_fields((await client.get("/admin/catalog")).text, path), **fields}
     assert (await client.post(path, data=form)).status_code == 303
     return (await client.get("/admin/catalog")).text
@@ -238,15 +239,15 @@ async def test_an_owner_adds_otp_countries_and_services_and_accounts_categories_
     page = (await client.get("/admin/catalog")).text
     for label in ("Country code (2 letters)", "Service price", "Category name", "Product max quantity"):
         assert f">{label}</label>" in page
-    await _add(client, "otp-country", name="Testland", code="tl")
+    await _add(client, "new/otp-country", name="Testland", code="tl")
     country = _row(db, "SELECT id, name, code FROM otp_countries WHERE code = 'TL'")
-    await _add(client, "otp-service", country=str(country["id"]), name="Chat", code="c", price="150")
+    await _add(client, "new/otp-service", country=str(country["id"]), name="Chat", code="c", price="150")
     service = _row(db, "SELECT id, price_cents, country_id FROM otp_services WHERE code = 'c'")
     assert (service["price_cents"], service["country_id"]) == (15000, country["id"])
-    await _add(client, "accounts-category", name="Mail", icon="mail")
+    await _add(client, "new/accounts-category", name="Mail", icon="mail")
     category = _row(db, "SELECT id FROM account_categories WHERE name = 'Mail'")
     page = await _add(
-        client, "accounts-product", category_id=str(category["id"]), name="Mailbox", price="200", max_quantity="5"
+        client, "new/accounts-product", category_id=str(category["id"]), name="Mailbox", price="200", max_quantity="5"
     )
     [product] = db.read_sync(accounts_catalog.list_products)
     assert (product.name, product.price_cents, product.category_id) == ("Mailbox", 20000, category["id"])
@@ -266,15 +267,15 @@ async def test_bad_catalog_entries_are_refused_with_the_domain_message_and_add_n
 ) -> None:
     make_operator(db, "olu")
     await enrol_and_log_in(client, "olu")
-    page = await _add(client, "otp-country", name="Testland", code="TLX")
+    page = await _add(client, "new/otp-country", name="Testland", code="TLX")
     assert "Country code must be 2 letters" in page
-    await _add(client, "otp-country", name="Testland", code="TL")
-    page = await _add(client, "otp-service", country="TL", name="Chat", code="c", price="-1")
+    await _add(client, "new/otp-country", name="Testland", code="TL")
+    page = await _add(client, "new/otp-service", country="TL", name="Chat", code="c", price="-1")
     assert "Price must not be negative" in page
-    await _add(client, "accounts-category", name="Mail")
-    page = await _add(client, "accounts-category", name="Mail")
+    await _add(client, "new/accounts-category", name="Mail")
+    page = await _add(client, "new/accounts-category", name="Mail")
     assert "Category &#39;Mail&#39; already exists" in page or "Category 'Mail' already exists" in page
-    page = await _add(client, "accounts-product", category_id="999", name="Mailbox", price="200")
+    page = await _add(client, "new/accounts-product", category_id="999", name="Mailbox", price="200")
     assert "Category 999 not found" in page
     counts = _row(
         db,
@@ -302,3 +303,27 @@ async def test_a_support_operator_is_refused_adding_to_the_catalog_and_it_is_aud
     assert _row(db, "SELECT COUNT(*) AS n FROM account_categories")["n"] == 0
     [audit] = db.read_sync(entries, flt=AuditFilter(actor="ngozi", outcome="refused"))
     assert audit.action == "catalog.accounts.category.add"
+
+
+async def test_an_owner_maps_and_unmaps_a_provider_for_an_otp_service_and_both_are_audited(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    service_id, _ = db.write_sync(_otp_service_and_product)
+    make_operator(db, "olu")
+    await enrol_and_log_in(client, "olu")
+    page = await _add(client, "otp-providers/map", service_id=str(service_id), provider="nobody")
+    assert "Upstream country and service must not be empty" in page
+    fields = {"service_id": str(service_id), "provider": "simulator", "upstream_country": "0", "upstream_service": "c"}
+    page = await _add(client, "otp-providers/map", **fields, priority="2")
+    assert "simulator (2)" in page and f"Unmap simulator from #{service_id} Chat" in page
+    mapped = _row(
+        db, "SELECT priority, upstream_service FROM otp_service_providers WHERE otp_service_id = ?", service_id
+    )
+    assert mapped == {"priority": 2, "upstream_service": "c"}
+    page = await _add(client, "otp-providers/unmap", service_id=str(service_id), provider="simulator")
+    assert "none (not sold)" in page
+    assert _row(db, "SELECT COUNT(*) AS n FROM otp_service_providers")["n"] == 0
+    done = [r.action for r in db.read_sync(entries, flt=AuditFilter(actor="olu", outcome="done"))]
+    assert sorted(done) == ["catalog.otp.map", "catalog.otp.unmap"]
+    [refused] = db.read_sync(entries, flt=AuditFilter(actor="olu", outcome="refused"))
+    assert (refused.action, refused.object_id) == ("catalog.otp.map", str(service_id))

@@ -175,3 +175,61 @@ def add_product(
         request_id=request_id,
     )
     return product_id
+
+
+@audited("catalog.otp.map", "otp_service")
+def map_otp_provider(
+    conn: Conn,
+    *,
+    actor: Actor,
+    service_id: str,
+    provider: str,
+    upstream_country: str,
+    upstream_service: str,
+    priority: str = "0",
+    request_id: str | None = None,
+) -> None:
+    """As ``flashpanel otp services map``: let a provider sell the service (re-mapping updates its codes)."""
+    _start(conn, actor, request_id)
+    service = parse_count(service_id, what="Service")
+    rank = parse_count(priority, what="Priority")
+    otp_catalog.map_provider(
+        conn,
+        service_id=service,
+        provider=provider,
+        upstream_country=upstream_country,
+        upstream_service=upstream_service,
+        priority=rank,
+    )
+    record(
+        conn,
+        actor=actor,
+        action="catalog.otp.map",
+        object_kind="otp_service",
+        object_id=service,
+        after={
+            "provider": provider.strip(),
+            "upstream_country": upstream_country.strip(),
+            "upstream_service": upstream_service.strip(),
+            "priority": rank,
+        },
+        request_id=request_id,
+    )
+
+
+@audited("catalog.otp.unmap", "otp_service")
+def unmap_otp_provider(
+    conn: Conn, *, actor: Actor, service_id: int, provider: str, request_id: str | None = None
+) -> None:
+    """As ``flashpanel otp services unmap``: numbers the provider already sold are followed to the end."""
+    _start(conn, actor, request_id)
+    otp_catalog.unmap_provider(conn, service_id=service_id, provider=provider)
+    record(
+        conn,
+        actor=actor,
+        action="catalog.otp.unmap",
+        object_kind="otp_service",
+        object_id=service_id,
+        before={"provider": provider.strip()},
+        request_id=request_id,
+    )

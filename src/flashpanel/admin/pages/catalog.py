@@ -93,7 +93,17 @@ class NewCatalogEntryForm(msgspec.Struct):
     description: str = ""
 
 
+class OtpProviderForm(msgspec.Struct):
+    request_id: str
+    service_id: str = ""
+    provider: str = ""
+    upstream_country: str = ""
+    upstream_service: str = ""
+    priority: str = "0"
+
+
 SmmService = Annotated[SmmServiceForm, FORM]
+OtpProvider = Annotated[OtpProviderForm, FORM]
 NewCatalogEntry = Annotated[NewCatalogEntryForm, FORM]
 
 
@@ -105,6 +115,7 @@ async def catalog_page(request: Request[Any, Any, Any], me: CurrentOperator) -> 
     products = await db.read(stock.products)
     countries = await db.read(otp_catalog.all_countries)
     categories = await db.read(accounts_catalog.list_categories)
+    provider_names = [p.name for p in await db.read(list_providers)]
     return render(
         request,
         "admin/catalog.html",
@@ -113,6 +124,7 @@ async def catalog_page(request: Request[Any, Any, Any], me: CurrentOperator) -> 
         products=products,
         countries=countries,
         categories=categories,
+        provider_names=provider_names,
         active="catalog",
     )
 
@@ -372,8 +384,47 @@ async def add_to_catalog(
     return redirect(request, "/catalog", flash=f"{what} added.")
 
 
+@post("/catalog/otp-providers/{verb:str}")
+async def otp_provider(
+    request: Request[Any, Any, Any], me: CurrentOperator, verb: FromPath[str], data: OtpProvider
+) -> Response[Any]:
+    db = app_state(request).db
+    try:
+        if verb == "map":
+            await perform(
+                db,
+                catalog_edit.map_otp_provider,
+                actor=me.actor,
+                service_id=data.service_id,
+                provider=data.provider,
+                upstream_country=data.upstream_country,
+                upstream_service=data.upstream_service,
+                priority=data.priority,
+                request_id=data.request_id,
+            )
+            return redirect(
+                request, "/catalog", flash=f"{data.provider.strip()} now sells OTP service {data.service_id}."
+            )
+        if verb != "unmap":
+            return redirect(request, "/catalog", flash=f"Unknown action {verb!r}", level="error")
+        await perform(
+            db,
+            catalog_edit.unmap_otp_provider,
+            actor=me.actor,
+            service_id=catalog_edit.parse_count(data.service_id, what="Service"),
+            provider=data.provider,
+            request_id=data.request_id,
+        )
+    except FlashpanelError as exc:
+        return redirect(request, "/catalog", flash=exc.message, level="error")
+    return redirect(
+        request, "/catalog", flash=f"{data.provider.strip()} no longer sells OTP service {data.service_id}."
+    )
+
+
 routes = [
     catalog_page,
+    otp_provider,
     edit_smm_service,
     add_to_catalog,
     set_services,
