@@ -252,6 +252,8 @@ async def test_an_owner_adds_otp_countries_and_services_and_accounts_categories_
     [product] = db.read_sync(accounts_catalog.list_products)
     assert (product.name, product.price_cents, product.category_id) == ("Mailbox", 20000, category["id"])
     assert "Mailbox" in page and "#1 Chat (c)" in page
+    [product_audit] = db.read_sync(entries, flt=AuditFilter(action="catalog.accounts.add"))
+    assert '"price_cents": 20000' in (product_audit.after or "") and '"max_quantity": 5' in (product_audit.after or "")
     actions = [r.action for r in db.read_sync(entries, flt=AuditFilter(actor="olu", outcome="done"))]
     for action in (
         "catalog.otp.country.add",

@@ -169,8 +169,8 @@ def add_product(
             "category_id": product.category_id,
             "name": product.name,
             "price_cents": product.price_cents,
-            "min_quantity": min_quantity.strip(),
-            "max_quantity": max_quantity.strip(),
+            "min_quantity": product.min_quantity,
+            "max_quantity": product.max_quantity,
         },
         request_id=request_id,
     )
