@@ -170,3 +170,162 @@ async def test_a_support_operator_is_refused_a_price_change_and_it_is_audited(
     assert otp is not None and int(otp["price_cents"]) == 15000
     [audit] = db.read_sync(entries, flt=AuditFilter(actor="ngozi", outcome="refused"))
     assert (audit.action, audit.object_id) == ("catalog.otp.update", str(service_id))
+
+
+def _row(db: Database, sql: str, *args: object) -> dict[str, object]:
+    row = db.read_sync(lambda c: c.one(sql, args))
+    assert row is not None
+    return dict(row)
+
+
+async def test_an_owner_edits_an_smm_service_from_the_catalog_page_and_it_is_audited(
+    client: httpx.AsyncClient, db: Database, smm_order: Callable[..., int]
+) -> None:
+    smm_order("ada")
+    [line] = db.read_sync(catalog.smm_services)
+    make_operator(db, "olu")
+    await enrol_and_log_in(client, "olu")
+    page = await client.get("/admin/catalog")
+    assert f'for="rate-smm-{line.id}">Rate of #{line.id} Test Followers</label>' in page.text
+    path = f"/admin/catalog/smm/{line.id}"
+    form = {**form_fields(page.text, path), "rate": "612.50", "min_quantity": "20", "max_quantity": "5000"}
+    assert (await client.post(path, data={**form, "status": "disabled"})).status_code == 303
+    row = _row(db, "SELECT rate_cents, min_quantity, max_quantity, active FROM smm_services WHERE id = ?", line.id)
+    assert (int(str(row["rate_cents"])), row["min_quantity"], row["max_quantity"], bool(row["active"])) == (
+        61250,
+        20,
+        5000,
+        False,
+    )
+    [audit] = db.read_sync(entries, flt=AuditFilter(action="catalog.smm.update"))
+    assert '"rate_cents": 50000' in (audit.before or "") and '"rate_cents": 61250' in (audit.after or "")
+    bad = {**form_fields((await client.get("/admin/catalog")).text, path), "rate": "700", "status": "active"}
+    await client.post(path, data={**bad, "min_quantity": "100", "max_quantity": "10"})
+    assert "max must not be below min" in (await client.get("/admin/catalog")).text
+    assert _row(db, "SELECT rate_cents FROM smm_services WHERE id = ?", line.id)["rate_cents"] == 61250
+    [refused] = db.read_sync(entries, flt=AuditFilter(action="catalog.smm.update", outcome="refused"))
+    assert refused.object_id == str(line.id) and "max must not be below min" in (refused.after or "")
+
+
+async def test_a_support_operator_is_refused_an_smm_service_edit_and_it_is_audited(
+    client: httpx.AsyncClient, db: Database, smm_order: Callable[..., int]
+) -> None:
+    smm_order("ada")
+    [line] = db.read_sync(catalog.smm_services)
+    make_operator(db, "ngozi", role="support")
+    await enrol_and_log_in(client, "ngozi")
+    assert "Rate of #" not in (await client.get("/admin/catalog")).text
+    form = {"_csrf_token": await csrf(client, "/admin/catalog"), "request_id": "r-1", "rate": "1"}
+    form |= {"min_quantity": "1", "max_quantity": "2", "status": "active"}
+    assert (await client.post(f"/admin/catalog/smm/{line.id}", data=form)).status_code == 303
+    assert _row(db, "SELECT rate_cents FROM smm_services WHERE id = ?", line.id)["rate_cents"] == 50000
+    [audit] = db.read_sync(entries, flt=AuditFilter(actor="ngozi", outcome="refused"))
+    assert (audit.action, audit.object_id) == ("catalog.smm.update", str(line.id))
+
+
+async def _add(client: httpx.AsyncClient, kind: str, **fields: str) -> str:
+    """Post the catalog page's form for ``kind`` (a path under /admin/catalog) and return the page after."""
+    path = f"/admin/catalog/{kind}"
+    form = {**form_fields((await client.get("/admin/catalog")).text, path), **fields}
+    assert (await client.post(path, data=form)).status_code == 303
+    return (await client.get("/admin/catalog")).text
+
+
+async def test_an_owner_adds_otp_countries_and_services_and_accounts_categories_and_products(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    make_operator(db, "olu")
+    await enrol_and_log_in(client, "olu")
+    page = (await client.get("/admin/catalog")).text
+    for label in ("Country code (2 letters)", "Service price", "Category name", "Product max quantity"):
+        assert f">{label}</label>" in page
+    await _add(client, "new/otp-country", name="Testland", code="tl")
+    country = _row(db, "SELECT id, name, code FROM otp_countries WHERE code = 'TL'")
+    await _add(client, "new/otp-service", country=str(country["id"]), name="Chat", code="c", price="150")
+    service = _row(db, "SELECT id, price_cents, country_id FROM otp_services WHERE code = 'c'")
+    assert (service["price_cents"], service["country_id"]) == (15000, country["id"])
+    await _add(client, "new/accounts-category", name="Mail", icon="mail")
+    category = _row(db, "SELECT id FROM account_categories WHERE name = 'Mail'")
+    page = await _add(
+        client, "new/accounts-product", category_id=str(category["id"]), name="Mailbox", price="200", max_quantity="5"
+    )
+    [product] = db.read_sync(accounts_catalog.list_products)
+    assert (product.name, product.price_cents, product.category_id) == ("Mailbox", 20000, category["id"])
+    assert "Mailbox" in page and "#1 Chat (c)" in page
+    [product_audit] = db.read_sync(entries, flt=AuditFilter(action="catalog.accounts.add"))
+    assert '"price_cents": 20000' in (product_audit.after or "") and '"max_quantity": 5' in (product_audit.after or "")
+    actions = [r.action for r in db.read_sync(entries, flt=AuditFilter(actor="olu", outcome="done"))]
+    for action in (
+        "catalog.otp.country.add",
+        "catalog.otp.add",
+        "catalog.accounts.category.add",
+        "catalog.accounts.add",
+    ):
+        assert action in actions
+
+
+async def test_bad_catalog_entries_are_refused_with_the_domain_message_and_add_nothing(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    make_operator(db, "olu")
+    await enrol_and_log_in(client, "olu")
+    page = await _add(client, "new/otp-country", name="Testland", code="TLX")
+    assert "Country code must be 2 letters" in page
+    await _add(client, "new/otp-country", name="Testland", code="TL")
+    page = await _add(client, "new/otp-service", country="TL", name="Chat", code="c", price="-1")
+    assert "Price must not be negative" in page
+    await _add(client, "new/accounts-category", name="Mail")
+    page = await _add(client, "new/accounts-category", name="Mail")
+    assert "Category &#39;Mail&#39; already exists" in page or "Category 'Mail' already exists" in page
+    page = await _add(client, "new/accounts-product", category_id="999", name="Mailbox", price="200")
+    assert "Category 999 not found" in page
+    counts = _row(
+        db,
+        "SELECT (SELECT COUNT(*) FROM otp_countries) AS countries, (SELECT COUNT(*) FROM otp_services) AS services, "
+        "(SELECT COUNT(*) FROM account_categories) AS categories, (SELECT COUNT(*) FROM account_products) AS products",
+    )
+    assert counts == {"countries": 1, "services": 0, "categories": 1, "products": 0}
+    refused = db.read_sync(entries, flt=AuditFilter(actor="olu", outcome="refused"))
+    assert {r.action for r in refused} == {
+        "catalog.otp.country.add",
+        "catalog.otp.add",
+        "catalog.accounts.category.add",
+        "catalog.accounts.add",
+    }
+
+
+async def test_a_support_operator_is_refused_adding_to_the_catalog_and_it_is_audited(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    make_operator(db, "ngozi", role="support")
+    await enrol_and_log_in(client, "ngozi")
+    assert "Add country" not in (await client.get("/admin/catalog")).text
+    form = {"_csrf_token": await csrf(client, "/admin/catalog"), "request_id": "r-2", "name": "Mail"}
+    assert (await client.post("/admin/catalog/new/accounts-category", data=form)).status_code == 303
+    assert _row(db, "SELECT COUNT(*) AS n FROM account_categories")["n"] == 0
+    [audit] = db.read_sync(entries, flt=AuditFilter(actor="ngozi", outcome="refused"))
+    assert audit.action == "catalog.accounts.category.add"
+
+
+async def test_an_owner_maps_and_unmaps_a_provider_for_an_otp_service_and_both_are_audited(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    service_id, _ = db.write_sync(_otp_service_and_product)
+    make_operator(db, "olu")
+    await enrol_and_log_in(client, "olu")
+    page = await _add(client, "otp-providers/map", service_id=str(service_id), provider="nobody")
+    assert "Upstream country and service must not be empty" in page
+    fields = {"service_id": str(service_id), "provider": "simulator", "upstream_country": "0", "upstream_service": "c"}
+    page = await _add(client, "otp-providers/map", **fields, priority="2")
+    assert "simulator (2)" in page and f"Unmap simulator from #{service_id} Chat" in page
+    mapped = _row(
+        db, "SELECT priority, upstream_service FROM otp_service_providers WHERE otp_service_id = ?", service_id
+    )
+    assert mapped == {"priority": 2, "upstream_service": "c"}
+    page = await _add(client, "otp-providers/unmap", service_id=str(service_id), provider="simulator")
+    assert "none (not sold)" in page
+    assert _row(db, "SELECT COUNT(*) AS n FROM otp_service_providers")["n"] == 0
+    done = [r.action for r in db.read_sync(entries, flt=AuditFilter(actor="olu", outcome="done"))]
+    assert sorted(done) == ["catalog.otp.map", "catalog.otp.unmap"]
+    [refused] = db.read_sync(entries, flt=AuditFilter(actor="olu", outcome="refused"))
+    assert (refused.action, refused.object_id) == ("catalog.otp.map", str(service_id))

@@ -10,12 +10,14 @@ import msgspec
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
-from flashpanel.admin import catalog, catalog_prices, stock
+from flashpanel.accounts import catalog as accounts_catalog
+from flashpanel.admin import catalog, catalog_edit, catalog_prices, stock
 from flashpanel.admin import providers as admin_providers
 from flashpanel.admin.access import CurrentOperator, OperatorView, redirect, render
 from flashpanel.admin.actions import perform
 from flashpanel.api.context import app_state
 from flashpanel.errors import FlashpanelError
+from flashpanel.otp import catalog as otp_catalog
 from flashpanel.providers.base import ProviderError
 from flashpanel.providers.service import is_cleartext, list_providers
 from flashpanel.web.forms import FORM
@@ -68,13 +70,63 @@ class PriceForm(msgspec.Struct):
 Price = Annotated[PriceForm, FORM]
 
 
+class SmmServiceForm(msgspec.Struct):
+    request_id: str
+    rate: str = ""
+    min_quantity: str = ""
+    max_quantity: str = ""
+    status: str = "active"  # active | disabled
+
+
+class NewCatalogEntryForm(msgspec.Struct):
+    """Every "add" form of the catalog page; each action reads the fields it needs."""
+
+    request_id: str
+    name: str = ""
+    code: str = ""
+    country: str = ""
+    price: str = ""
+    icon: str = ""
+    category_id: str = ""
+    min_quantity: str = "1"
+    max_quantity: str = "10"
+    description: str = ""
+
+
+class OtpProviderForm(msgspec.Struct):
+    request_id: str
+    service_id: str = ""
+    provider: str = ""
+    upstream_country: str = ""
+    upstream_service: str = ""
+    priority: str = "0"
+
+
+SmmService = Annotated[SmmServiceForm, FORM]
+OtpProvider = Annotated[OtpProviderForm, FORM]
+NewCatalogEntry = Annotated[NewCatalogEntryForm, FORM]
+
+
 @get("/catalog")
 async def catalog_page(request: Request[Any, Any, Any], me: CurrentOperator) -> Response[Any]:
     db = app_state(request).db
     services = await db.read(catalog.smm_services)
     otp = await db.read(catalog.otp_services)
     products = await db.read(stock.products)
-    return render(request, "admin/catalog.html", services=services, otp=otp, products=products, active="catalog")
+    countries = await db.read(otp_catalog.all_countries)
+    categories = await db.read(accounts_catalog.list_categories)
+    provider_names = [p.name for p in await db.read(list_providers)]
+    return render(
+        request,
+        "admin/catalog.html",
+        services=services,
+        otp=otp,
+        products=products,
+        countries=countries,
+        categories=categories,
+        provider_names=provider_names,
+        active="catalog",
+    )
 
 
 @post("/catalog/otp/{service_id:int}")
@@ -252,8 +304,129 @@ async def _change_provider(
     )
 
 
+@post("/catalog/smm/{service_id:int}")
+async def edit_smm_service(
+    request: Request[Any, Any, Any], me: CurrentOperator, service_id: FromPath[int], data: SmmService
+) -> Response[Any]:
+    try:
+        await perform(
+            app_state(request).db,
+            catalog_edit.update_smm_service,
+            actor=me.actor,
+            service_id=service_id,
+            rate=data.rate,
+            min_quantity=data.min_quantity,
+            max_quantity=data.max_quantity,
+            active=data.status == "active",
+            request_id=data.request_id,
+        )
+    except FlashpanelError as exc:
+        return redirect(request, "/catalog", flash=exc.message, level="error")
+    return redirect(request, "/catalog", flash=f"SMM service {service_id} saved.")
+
+
+@post("/catalog/new/{kind:str}")
+async def add_to_catalog(
+    request: Request[Any, Any, Any], me: CurrentOperator, kind: FromPath[str], data: NewCatalogEntry
+) -> Response[Any]:
+    db = app_state(request).db
+    try:
+        if kind == "otp-country":
+            new_id = await perform(
+                db,
+                catalog_edit.add_otp_country,
+                actor=me.actor,
+                name=data.name,
+                code=data.code,
+                request_id=data.request_id,
+            )
+            what = f"OTP country {new_id}"
+        elif kind == "otp-service":
+            new_id = await perform(
+                db,
+                catalog_edit.add_otp_service,
+                actor=me.actor,
+                country=data.country,
+                name=data.name,
+                code=data.code,
+                price=data.price,
+                request_id=data.request_id,
+            )
+            what = f"OTP service {new_id} (not sold until a provider is mapped to it)"
+        elif kind == "accounts-category":
+            new_id = await perform(
+                db,
+                catalog_edit.add_category,
+                actor=me.actor,
+                name=data.name,
+                icon=data.icon,
+                request_id=data.request_id,
+            )
+            what = f"Category {new_id}"
+        elif kind == "accounts-product":
+            new_id = await perform(
+                db,
+                catalog_edit.add_product,
+                actor=me.actor,
+                category_id=data.category_id,
+                name=data.name,
+                price=data.price,
+                min_quantity=data.min_quantity,
+                max_quantity=data.max_quantity,
+                description=data.description,
+                request_id=data.request_id,
+            )
+            what = f"Product {new_id}"
+        else:
+            return redirect(request, "/catalog", flash=f"Unknown catalog entry {kind!r}", level="error")
+    except FlashpanelError as exc:
+        return redirect(request, "/catalog", flash=exc.message, level="error")
+    return redirect(request, "/catalog", flash=f"{what} added.")
+
+
+@post("/catalog/otp-providers/{verb:str}")
+async def otp_provider(
+    request: Request[Any, Any, Any], me: CurrentOperator, verb: FromPath[str], data: OtpProvider
+) -> Response[Any]:
+    db = app_state(request).db
+    try:
+        if verb == "map":
+            await perform(
+                db,
+                catalog_edit.map_otp_provider,
+                actor=me.actor,
+                service_id=data.service_id,
+                provider=data.provider,
+                upstream_country=data.upstream_country,
+                upstream_service=data.upstream_service,
+                priority=data.priority,
+                request_id=data.request_id,
+            )
+            return redirect(
+                request, "/catalog", flash=f"{data.provider.strip()} now sells OTP service {data.service_id}."
+            )
+        if verb != "unmap":
+            return redirect(request, "/catalog", flash=f"Unknown action {verb!r}", level="error")
+        await perform(
+            db,
+            catalog_edit.unmap_otp_provider,
+            actor=me.actor,
+            service_id=catalog_edit.parse_count(data.service_id, what="Service"),
+            provider=data.provider,
+            request_id=data.request_id,
+        )
+    except FlashpanelError as exc:
+        return redirect(request, "/catalog", flash=exc.message, level="error")
+    return redirect(
+        request, "/catalog", flash=f"{data.provider.strip()} no longer sells OTP service {data.service_id}."
+    )
+
+
 routes = [
     catalog_page,
+    otp_provider,
+    edit_smm_service,
+    add_to_catalog,
     set_services,
     set_otp_service,
     set_product,
