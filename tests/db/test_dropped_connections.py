@@ -23,8 +23,10 @@ async def test_a_read_after_every_pooled_connection_was_dropped_answers_on_a_fre
     try:
         pids = set(await asyncio.gather(*(db.read(backend_pid) for _ in range(3))))
         assert len(pids) == 3
-        for pid in pids:
-            killer.read_sync(lambda c, pid=pid: c.scalar("SELECT pg_terminate_backend(?)", (pid,)))
+        ended = killer.read_sync(
+            lambda c: c.all("SELECT pg_terminate_backend(pid) AS ended FROM unnest(?::int[]) AS pid", (sorted(pids),))
+        )
+        assert [row["ended"] for row in ended] == [True, True, True]
         assert await db.read(lambda c: c.scalar("SELECT 41 + 1")) == 42
         assert await db.read(backend_pid) not in pids
     finally:
