@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
@@ -116,49 +118,59 @@ def test_an_order_can_be_refunded_only_once(db: Database) -> None:
     assert db.read_sync(ledger.balance_cents, customer_id=customer_id) == 500
 
 
-def test_a_connection_killed_by_the_server_is_replaced_and_the_unit_it_broke_runs_once_more(
-    database_url: str,
-) -> None:
+@dataclass
+class Sessions:
+    """A one-connection database handle, and another to end its PostgreSQL session with."""
+
+    handle: Database
+    killer: Database
+
+    def end(self, pid: int) -> None:
+        self.killer.read_sync(lambda c: c.scalar("SELECT pg_terminate_backend(?)", (pid,)))
+
+    def end_the_handles_session(self) -> int:
+        pid = int(self.handle.read_sync(lambda c: c.scalar("SELECT pg_backend_pid()")))
+        self.end(pid)
+        return pid
+
+
+@pytest.fixture
+def sessions(database_url: str) -> Iterator[Sessions]:
     if not database_url.startswith("postgresql"):
         pytest.skip("PostgreSQL only: SQLite connections are files, the server cannot drop them")
     handle = open_database(database_url, pool_size=1)
     killer = open_database(database_url, pool_size=1)
-
-    def kill_the_connection() -> int:
-        pid = int(handle.read_sync(lambda c: c.scalar("SELECT pg_backend_pid()")))
-        killer.read_sync(lambda c: c.scalar("SELECT pg_terminate_backend(?)", (pid,)))
-        return pid
-
     try:
-        customer_id = _new_customer(db=handle, name="reconnect", balance="5.00")
-        pid = kill_the_connection()
-        # A read wrote nothing, so it is run again on a fresh connection: the caller never sees the drop.
-        assert handle.read_sync(ledger.balance_cents, customer_id=customer_id) == 500
-        assert handle.read_sync(lambda c: c.scalar("SELECT pg_backend_pid()")) != pid
-        kill_the_connection()
-        # A write that met the dead connection before its COMMIT was rolled back by the server: it runs
-        # once more on a fresh connection, and the charge is made exactly once.
-        handle.write_sync(ledger.charge, customer_id=customer_id, amount_cents=100, order_kind="smm", order_id=1)
-        assert handle.read_sync(ledger.balance_cents, customer_id=customer_id) == 400
-        assert handle.read_sync(ledger.ledger_sum_cents, customer_id=customer_id) == 400
-        charges = handle.read_sync(
-            lambda c: c.scalar(
-                "SELECT COUNT(*) FROM ledger_entries WHERE customer_id = ? AND kind = 'charge'", (customer_id,)
-            )
-        )
-        assert charges == 1
+        yield Sessions(handle, killer)
     finally:
         killer.close()
         handle.close()
 
 
-def test_a_unit_whose_connection_dies_half_way_is_rolled_back_and_run_again_and_a_refusal_is_not(
-    database_url: str,
+def test_a_connection_killed_by_the_server_is_replaced_and_the_unit_it_broke_runs_once_more(
+    sessions: Sessions,
 ) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL only: SQLite connections are files, the server cannot drop them")
-    handle = open_database(database_url, pool_size=1)
-    killer = open_database(database_url, pool_size=1)
+    handle = sessions.handle
+    customer_id = _new_customer(db=handle, name="reconnect", balance="5.00")
+    pid = sessions.end_the_handles_session()
+    # A read wrote nothing, so it is run again on a fresh connection: the caller never sees the drop.
+    assert handle.read_sync(ledger.balance_cents, customer_id=customer_id) == 500
+    assert handle.read_sync(lambda c: c.scalar("SELECT pg_backend_pid()")) != pid
+    sessions.end_the_handles_session()
+    # A write that met the dead connection before its COMMIT was rolled back by the server: it runs
+    # once more on a fresh connection, and the charge is made exactly once.
+    handle.write_sync(ledger.charge, customer_id=customer_id, amount_cents=100, order_kind="smm", order_id=1)
+    assert handle.read_sync(ledger.balance_cents, customer_id=customer_id) == 400
+    assert handle.read_sync(ledger.ledger_sum_cents, customer_id=customer_id) == 400
+    count = "SELECT COUNT(*) FROM ledger_entries WHERE customer_id = ? AND kind = 'charge'"
+    charges = handle.read_sync(lambda c: c.scalar(count, (customer_id,)))
+    assert charges == 1
+
+
+def test_a_unit_whose_connection_dies_half_way_is_rolled_back_and_run_again_and_a_refusal_is_not(
+    sessions: Sessions,
+) -> None:
+    handle = sessions.handle
     customer_id = _new_customer(db=handle, name="half-way", balance="5.00")
     attempts: list[int] = []
 
@@ -166,8 +178,7 @@ def test_a_unit_whose_connection_dies_half_way_is_rolled_back_and_run_again_and_
         attempts.append(1)
         balance = ledger.charge(conn, customer_id=customer_id, amount_cents=100, order_kind="smm", order_id=7)
         if len(attempts) == 1:  # the server drops this session after the charge was written, before COMMIT
-            pid = conn.scalar("SELECT pg_backend_pid()")
-            killer.read_sync(lambda c: c.scalar("SELECT pg_terminate_backend(?)", (pid,)))
+            sessions.end(int(conn.scalar("SELECT pg_backend_pid()")))
             conn.scalar("SELECT 1")
         return balance
 
@@ -176,15 +187,11 @@ def test_a_unit_whose_connection_dies_half_way_is_rolled_back_and_run_again_and_
         ledger.charge(conn, customer_id=customer_id, amount_cents=100, order_kind="smm", order_id=8)
         raise RuleViolation("refused after writing")
 
-    try:
-        assert handle.write_sync(charge_then_lose_the_connection) == 400
-        assert len(attempts) == 2
-        assert handle.read_sync(ledger.ledger_sum_cents, customer_id=customer_id) == 400
-        attempts.clear()
-        with pytest.raises(RuleViolation):
-            handle.write_sync(refused)
-        assert len(attempts) == 1  # a live connection's error is the unit's own answer: never run twice
-        assert handle.read_sync(ledger.balance_cents, customer_id=customer_id) == 400
-    finally:
-        killer.close()
-        handle.close()
+    assert handle.write_sync(charge_then_lose_the_connection) == 400
+    assert len(attempts) == 2
+    assert handle.read_sync(ledger.ledger_sum_cents, customer_id=customer_id) == 400
+    attempts.clear()
+    with pytest.raises(RuleViolation):
+        handle.write_sync(refused)
+    assert len(attempts) == 1  # a live connection's error is the unit's own answer: never run twice
+    assert handle.read_sync(ledger.balance_cents, customer_id=customer_id) == 400
