@@ -14,6 +14,7 @@ from flashpanel.admin.audit import Actor, record, refuse_a_seen_form
 from flashpanel.admin.roles import Permission, require
 from flashpanel.crypto import SecretBox
 from flashpanel.db.runner import Conn, Row
+from flashpanel.orders_history import StatusChange, status_history
 from flashpanel.errors import NotFound, RuleViolation
 from flashpanel.otp import admin as otp_admin
 from flashpanel.otp import orders as otp_orders
@@ -112,6 +113,7 @@ class OrderPage:
     order: Row
     ledger: list[Row]  # the money this order moved: its charge and any refund
     history: list[Row]  # what operators did to it (the audit log)
+    statuses: list[StatusChange]  # its creation, then every status change, oldest first
 
 
 def order_page(conn: Conn, *, line: Line, order_id: int) -> OrderPage:
@@ -149,7 +151,10 @@ def order_page(conn: Conn, *, line: Line, order_id: int) -> OrderPage:
         "WHERE object_kind = ? AND object_id = ? ORDER BY id",
         (f"{line}_order", str(order_id)),
     )
-    return OrderPage(line=line, order=order, ledger=ledger, history=history)
+    statuses = status_history(
+        conn, line=line, order_id=order_id, status=str(order["status"]), created_at=float(order["created_at"])
+    )
+    return OrderPage(line=line, order=order, ledger=ledger, history=history, statuses=statuses)
 
 
 @dataclass(frozen=True, slots=True)
