@@ -14,8 +14,8 @@ from flashpanel.admin.audit import Actor, record, refuse_a_seen_form
 from flashpanel.admin.roles import Permission, require
 from flashpanel.crypto import SecretBox
 from flashpanel.db.runner import Conn, Row
-from flashpanel.orders_history import StatusChange, status_history
 from flashpanel.errors import NotFound, RuleViolation
+from flashpanel.orders_history import StatusChange, status_history
 from flashpanel.otp import admin as otp_admin
 from flashpanel.otp import orders as otp_orders
 from flashpanel.otp.admin import STATUSES as OTP_STATUSES
