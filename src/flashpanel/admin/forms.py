@@ -47,6 +47,12 @@ class SetStatusForm(msgspec.Struct):
     note: str = ""
 
 
+class ResendForm(msgspec.Struct):
+    request_id: str
+    checked: str = ""  # the checkbox "I checked at the provider..." (absent when not ticked)
+    note: str = ""
+
+
 class BulkForm(msgspec.Struct):
     order_ids: list[int] | int = msgspec.field(default_factory=list)
     request_id: str = ""
@@ -60,3 +66,4 @@ Action = Annotated[ActionForm, FORM]
 NewCustomer = Annotated[NewCustomerForm, FORM]
 SetStatus = Annotated[SetStatusForm, FORM]
 Bulk = Annotated[BulkForm, FORM]
+Resend = Annotated[ResendForm, FORM]

@@ -22,6 +22,7 @@ from flashpanel.otp.admin import STATUSES as OTP_STATUSES
 from flashpanel.otp.lifecycle import OtpOrder
 from flashpanel.smm import admin as smm_admin
 from flashpanel.smm.lifecycle import STATUSES as SMM_STATUSES
+from flashpanel.smm.resend import Resent, resend_flagged
 from flashpanel.wallet.money import format_cents
 
 Line = Literal["smm", "otp", "accounts"]
@@ -196,6 +197,39 @@ def smm_set_status(
         request_id=request_id,
     )
     return OrderActionDone(order_id, applied.previous, applied.status, applied.refunded_cents)
+
+
+@audited("smm.resend", "smm_order")
+def smm_resend(
+    conn: Conn,
+    *,
+    actor: Actor,
+    order_id: int,
+    checked_upstream: bool,
+    note: str | None = None,
+    request_id: str | None = None,
+) -> Resent:
+    """Send a flagged SMM order to its provider again (``smm.resend.resend_flagged``): the whole order is
+    placed again, the customer is not charged again. ``checked_upstream`` is the operator's word that the
+    provider has no record of the order; without it nothing is done. A second submission (or a second tab)
+    finds the flag gone and is refused, so the order is resent once."""
+    require(actor.role, Permission.ORDERS)
+    refuse_a_seen_form(conn, request_id=request_id)
+    if not checked_upstream:
+        raise RuleViolation("Check at the provider that it has no record of this order first, then confirm it")
+    resent = resend_flagged(conn, order_id=order_id)
+    record(
+        conn,
+        actor=actor,
+        action="smm.resend",
+        object_kind="smm_order",
+        object_id=order_id,
+        before={"status": resent.previous, "upstream_order_id": resent.previous_upstream_order_id},
+        after={"status": "pending", "upstream_order_id": None},
+        note=note,
+        request_id=request_id,
+    )
+    return resent
 
 
 @audited("otp.cancel", "otp_order")
