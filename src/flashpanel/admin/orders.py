@@ -1,7 +1,8 @@
 """The back office's orders of the three lines: filtered lists, one order's page, and the actions on an
 order. Every action moves the order through its line's one transition function (``smm.lifecycle``
 via ``smm.admin``, ``otp.lifecycle`` via ``otp.orders``), whose conditional update lets exactly one of two
-racing submissions win: money moves once. Each action audits in the same unit of work."""
+racing submissions win: money moves once. Resending a flagged SMM order (``smm.resend``) is the one
+backward move, with no money effect, guarded the same way. Each action audits in the same unit of work."""
 
 from __future__ import annotations
 
@@ -224,7 +225,11 @@ def smm_resend(
         action="smm.resend",
         object_kind="smm_order",
         object_id=order_id,
-        before={"status": resent.previous, "upstream_order_id": resent.previous_upstream_order_id},
+        before={
+            "status": resent.previous,
+            "upstream_order_id": resent.previous_upstream_order_id,
+            "attention": resent.attention,
+        },
         after={"status": "pending", "upstream_order_id": None},
         note=note,
         request_id=request_id,
