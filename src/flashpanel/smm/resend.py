@@ -50,7 +50,8 @@ def resend_flagged(conn: Conn, *, order_id: int) -> Resent:
     one whose provider is disabled or whose service is no longer active (the submission would fail and
     cancel it; the operator decides that, not a resend). Resets what belonged to the old submission:
     upstream id, submission claim and attempts, delivery progress (remains = quantity, no start count),
-    the unknown-order streak and the flag; ``last_error`` keeps the old upstream id for the record."""
+    the unknown-order streak and the flag; ``last_error`` names the old upstream id until the provider
+accepts the order again (the operator's audit row keeps it for good)."""
     order = one_as(
         conn,
         _Flagged,
