@@ -55,6 +55,12 @@ class NewOperatorForm(msgspec.Struct):
     password_again: str
 
 
+class ResendForm(msgspec.Struct):
+    request_id: str
+    checked: str = ""  # the checkbox "I checked at the provider..." (absent when not ticked)
+    note: str = ""
+
+
 class BulkForm(msgspec.Struct):
     order_ids: list[int] | int = msgspec.field(default_factory=list)
     request_id: str = ""
@@ -69,3 +75,4 @@ NewCustomer = Annotated[NewCustomerForm, FORM]
 NewOperator = Annotated[NewOperatorForm, FORM]
 SetStatus = Annotated[SetStatusForm, FORM]
 Bulk = Annotated[BulkForm, FORM]
+Resend = Annotated[ResendForm, FORM]

@@ -1,7 +1,8 @@
 """The back office's orders of the three lines: filtered lists, one order's page, and the actions on an
 order. Every action moves the order through its line's one transition function (``smm.lifecycle``
 via ``smm.admin``, ``otp.lifecycle`` via ``otp.orders``), whose conditional update lets exactly one of two
-racing submissions win: money moves once. Each action audits in the same unit of work."""
+racing submissions win: money moves once. Resending a flagged SMM order (``smm.resend``) is the one
+backward move, with no money effect, guarded the same way. Each action audits in the same unit of work."""
 
 from __future__ import annotations
 
@@ -15,12 +16,14 @@ from flashpanel.admin.roles import Permission, require
 from flashpanel.crypto import SecretBox
 from flashpanel.db.runner import Conn, Row
 from flashpanel.errors import NotFound, RuleViolation
+from flashpanel.orders_history import StatusChange, status_history
 from flashpanel.otp import admin as otp_admin
 from flashpanel.otp import orders as otp_orders
 from flashpanel.otp.admin import STATUSES as OTP_STATUSES
 from flashpanel.otp.lifecycle import OtpOrder
 from flashpanel.smm import admin as smm_admin
 from flashpanel.smm.lifecycle import STATUSES as SMM_STATUSES
+from flashpanel.smm.resend import Resent, resend_flagged
 from flashpanel.wallet.money import format_cents
 
 Line = Literal["smm", "otp", "accounts"]
@@ -112,6 +115,7 @@ class OrderPage:
     order: Row
     ledger: list[Row]  # the money this order moved: its charge and any refund
     history: list[Row]  # what operators did to it (the audit log)
+    statuses: list[StatusChange]  # its creation, then every status change, oldest first
 
 
 def order_page(conn: Conn, *, line: Line, order_id: int) -> OrderPage:
@@ -149,7 +153,10 @@ def order_page(conn: Conn, *, line: Line, order_id: int) -> OrderPage:
         "WHERE object_kind = ? AND object_id = ? ORDER BY id",
         (f"{line}_order", str(order_id)),
     )
-    return OrderPage(line=line, order=order, ledger=ledger, history=history)
+    statuses = status_history(
+        conn, line=line, order_id=order_id, status=str(order["status"]), created_at=float(order["created_at"])
+    )
+    return OrderPage(line=line, order=order, ledger=ledger, history=history, statuses=statuses)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +198,43 @@ def smm_set_status(
         request_id=request_id,
     )
     return OrderActionDone(order_id, applied.previous, applied.status, applied.refunded_cents)
+
+
+@audited("smm.resend", "smm_order")
+def smm_resend(
+    conn: Conn,
+    *,
+    actor: Actor,
+    order_id: int,
+    checked_upstream: bool,
+    note: str | None = None,
+    request_id: str | None = None,
+) -> Resent:
+    """Send a flagged SMM order to its provider again (``smm.resend.resend_flagged``): the whole order is
+    placed again, the customer is not charged again. ``checked_upstream`` is the operator's word that the
+    provider has no record of the order; without it nothing is done. A second submission (or a second tab)
+    finds the flag gone and is refused, so the order is resent once."""
+    require(actor.role, Permission.ORDERS)
+    refuse_a_seen_form(conn, request_id=request_id)
+    if not checked_upstream:
+        raise RuleViolation("Check at the provider that it has no record of this order first, then confirm it")
+    resent = resend_flagged(conn, order_id=order_id)
+    record(
+        conn,
+        actor=actor,
+        action="smm.resend",
+        object_kind="smm_order",
+        object_id=order_id,
+        before={
+            "status": resent.previous,
+            "upstream_order_id": resent.previous_upstream_order_id,
+            "attention": resent.attention,
+        },
+        after={"status": "pending", "upstream_order_id": None},
+        note=note,
+        request_id=request_id,
+    )
+    return resent
 
 
 @audited("otp.cancel", "otp_order")

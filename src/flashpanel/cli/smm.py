@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
+from flashpanel.admin import orders as back_office
+from flashpanel.admin.audit import cli_actor
 from flashpanel.cli.common import amount, fail, read, table, write
 from flashpanel.cli.smm_import import import_from
 from flashpanel.smm import admin, catalog
@@ -179,7 +181,7 @@ def orders_list(
     limit: Annotated[int, typer.Option(min=1, max=10000)] = 50,
 ) -> None:
     """The newest orders. ATTENTION says why an order needs you: check it at its provider, then complete
-    it or cancel it (refund) with set-status / cancel."""
+    it or cancel it (refund) with set-status / cancel, or resend it if the provider has no record of it."""
     rows = read(admin.list_orders, user=user, status=status, attention=attention, limit=limit)
     table(
         [
@@ -225,4 +227,26 @@ def orders_set_status(
     typer.echo(
         f"order {order_id}: {applied.previous} -> {applied.status}, remains {applied.remains}, "
         f"refunded {format_cents(applied.refunded_cents)}"
+    )
+
+
+@orders_app.command("resend")
+def orders_resend(
+    order_id: Annotated[int, typer.Argument(metavar="ID")],
+    note: Annotated[str | None, typer.Option(help="Why, for the audit log")] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="I checked at the provider that it has no record of it")] = False,
+) -> None:
+    """Send a flagged order (its provider says it does not know it) to its provider again. Check at the
+    provider first that it has no record of the order: the whole order is placed again; the customer is
+    not charged again. Audited as cli:<system user>."""
+    if not yes:
+        typer.confirm(
+            f"Order {order_id}: did you check at the provider that it has no record of this order? "
+            "The whole order will be placed again (the customer is not charged again)",
+            abort=True,
+        )
+    resent = write(back_office.smm_resend, actor=cli_actor(), order_id=order_id, checked_upstream=True, note=note)
+    typer.echo(
+        f"order {order_id}: {resent.previous} -> pending (was upstream order {resent.previous_upstream_order_id}); "
+        "it is submitted again shortly"
     )

@@ -314,8 +314,8 @@ def _unknown_order(conn: Conn, *, order: Tracked, message: str, at: float, rule:
         return
     note = (
         f"the provider has answered {answers} times over {round((at - since) / 60)} minutes that it does not "
-        f"know order {order.upstream_order_id}: check it there, then complete or cancel it here "
-        "(flashpanel smm orders set-status / cancel)"
+        f"know order {order.upstream_order_id}: check it there, then complete or cancel it here, "
+        "or resend it if the provider has no record of it (flashpanel smm orders set-status / cancel / resend)"
     )
     conn.execute(
         "UPDATE smm_orders SET attention = ?, attention_at = ?, next_check_at = ? WHERE id = ?",

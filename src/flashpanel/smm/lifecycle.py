@@ -7,6 +7,10 @@ and its money together.
 answer); terminal statuses are final. Every status change, whoever asks for it (status sync, the
 submission loop, the operator CLI), goes through :func:`apply_transition`, which refunds in the same
 unit of work: ``partial`` refunds charge * remains / quantity, ``cancelled`` the whole charge.
+
+The one sanctioned backward move is not in this table: an operator may resend a flagged order (its
+provider says it has no such order) with :func:`flashpanel.smm.resend.resend_flagged`, which moves it
+from ``processing`` or ``in_progress`` back to ``pending`` with no money effect, to be submitted again.
 """
 
 from __future__ import annotations

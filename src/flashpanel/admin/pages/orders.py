@@ -1,5 +1,5 @@
 """Orders of the three lines: filtered lists, one order's page, and cancel / partial refund / mark
-completed, each through the line's transition function (admin/orders.py)."""
+completed, each through the line's transition function, and resending a flagged SMM order (admin/orders.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from litestar.params import FromPath, FromQuery
 from flashpanel.admin import orders
 from flashpanel.admin.access import CurrentOperator, redirect, render
 from flashpanel.admin.actions import perform
-from flashpanel.admin.forms import Action, Bulk, SetStatus
+from flashpanel.admin.forms import Action, Bulk, Resend, SetStatus
 from flashpanel.api.context import app_state
 from flashpanel.errors import FlashpanelError, NotFound, RuleViolation
 from flashpanel.otp.service import release_soon
@@ -128,6 +128,26 @@ async def smm_status(
     return redirect(request, f"/orders/smm/{order_id}", flash=f"Order {order_id} is {done.status}{refunded}.")
 
 
+@post("/order-actions/smm/{order_id:int}/resend")
+async def smm_resend(
+    request: Request[Any, Any, Any], me: CurrentOperator, order_id: FromPath[int], data: Resend
+) -> Response[Any]:
+    try:
+        await perform(
+            app_state(request).db,
+            orders.smm_resend,
+            actor=me.actor,
+            order_id=order_id,
+            checked_upstream=data.checked == "yes",
+            note=data.note or None,
+            request_id=data.request_id,
+        )
+    except FlashpanelError as exc:
+        return await _order(request, "smm", order_id, error=exc.message, status=exc.status_code)
+    message = f"Order {order_id} is pending again and goes to its provider shortly; the customer is not charged again."
+    return redirect(request, f"/orders/smm/{order_id}", flash=message)
+
+
 @post("/order-actions/otp/{order_id:int}/cancel")
 async def otp_cancel(
     request: Request[Any, Any, Any], me: CurrentOperator, order_id: FromPath[int], data: Action
@@ -207,4 +227,4 @@ async def accounts_items(
     return Response(body, media_type="text/plain; charset=utf-8", headers=headers)
 
 
-routes = [order_list, order_page, smm_status, otp_cancel, smm_bulk_cancel, otp_resolve, accounts_items]
+routes = [order_list, order_page, smm_status, smm_resend, otp_cancel, smm_bulk_cancel, otp_resolve, accounts_items]
