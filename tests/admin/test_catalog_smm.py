@@ -126,6 +126,9 @@ async def test_bad_smm_services_are_refused_with_the_rule_broken_and_add_nothing
         ({"provider": "nobody"}, "No provider named &#39;nobody&#39;"),
         ({"min_quantity": "ten"}, "Min must be a whole number"),
         ({"name": " "}, "name must not be empty"),
+        ({"name": "x" * 201}, "name must be at most 200 characters"),
+        ({"upstream_service": "9" * 65}, "service id must be at most 64 characters"),
+        ({"max_quantity": "2147483648"}, "max must be at most 2147483647"),
     ]
     for typed, message in cases:
         page = await _send(client, ADD, **{**NEW_SERVICE, **typed})
@@ -201,9 +204,12 @@ async def test_a_bad_smm_service_edit_is_refused_with_the_rule_broken_and_change
     ):
         page = await _send(client, edit, **typed)
         assert message in page, typed
+    form = form_values((await client.get("/admin/catalog")).text, edit)
+    assert (await client.post("/admin/catalog/smm/999", data=form)).status_code == 303
+    assert "No SMM service 999" in (await client.get("/admin/catalog")).text
     assert _services(db)[0]["name"] == "Test Followers" and _services(db)[0]["max_quantity"] == 10000
     refused = db.read_sync(entries, flt=AuditFilter(action="catalog.smm.update", outcome="refused"))
-    assert len(refused) == 4 and {r.object_id for r in refused} == {"1"}
+    assert sorted(r.object_id or "" for r in refused) == ["1", "1", "1", "1", "999"]
 
 
 async def test_a_support_operator_is_refused_adding_and_editing_smm_services_and_both_are_audited(

@@ -19,6 +19,9 @@ FIELDS = (
     "refill", "cancel", "dripfeed",
 )  # fmt: skip
 FLAGS = ("refill", "cancel", "dripfeed")  # what the service allows its customers (API v2 shows them)
+MAX_QUANTITY = 2**31 - 1  # the quantity columns are 32-bit integers
+TEXT_LIMITS = {"name": 200, "category": 100, "type": 50}  # the columns' lengths (PostgreSQL enforces them)
+UPSTREAM_SERVICE_LIMIT = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +54,13 @@ def _check(spec: ServiceInput) -> None:
         raise RuleViolation("min must be at least 1")
     if spec.max_quantity < spec.min_quantity:
         raise RuleViolation("max must not be below min")
+    if spec.max_quantity > MAX_QUANTITY:
+        raise RuleViolation(f"max must be at most {MAX_QUANTITY}")
+    for field, limit in TEXT_LIMITS.items():
+        if len(getattr(spec, field).strip()) > limit:
+            raise RuleViolation(f"{field} must be at most {limit} characters")
+    if spec.upstream_service is not None and len(spec.upstream_service) > UPSTREAM_SERVICE_LIMIT:
+        raise RuleViolation(f"the provider's service id must be at most {UPSTREAM_SERVICE_LIMIT} characters")
 
 
 def _provider_id(conn: Conn, name: str | None) -> int | None:
