@@ -140,6 +140,7 @@ async def test_bad_smm_services_are_refused_with_the_rule_broken_and_add_nothing
     assert len(_services(db)) == 1
     refused = db.read_sync(entries, flt=AuditFilter(action="catalog.smm.add", outcome="refused"))
     assert len(refused) == len(cases) + 1 and all(r.actor == "olu" for r in refused)
+    assert "x" * 64 in {r.object_id for r in refused}  # a name too long for the row is cut to the column
 
 
 async def test_an_owner_edits_an_smm_services_name_category_provider_and_switches_and_only_changes_are_audited(
