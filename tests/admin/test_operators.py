@@ -15,7 +15,15 @@ from flashpanel.config import Settings
 from flashpanel.crypto import SecretBox, open_secret_box
 from flashpanel.db.runner import Database
 from flashpanel.errors import NotFound, RateLimited, RuleViolation
-from tests.admin.support import OPERATOR_PASSWORD, TEST_ACTOR, enrol_and_log_in, form_fields, make_operator, next_code
+from tests.admin.support import (
+    OPERATOR_PASSWORD,
+    TEST_ACTOR,
+    csrf,
+    enrol_and_log_in,
+    form_fields,
+    make_operator,
+    next_code,
+)
 
 
 @pytest.fixture
@@ -191,3 +199,44 @@ async def test_an_owner_disables_another_operator_from_the_operators_page(
     fields = form_fields(page.text, "/admin/operators/ngozi/disable")
     assert (await client.post("/admin/operators/ngozi/disable", data=fields)).status_code == 303
     assert db.read_sync(operators.operator_by_name, name="ngozi").active is False
+
+
+async def test_an_owner_adds_an_operator_from_the_operators_page_once_and_it_is_audited(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    make_operator(db, "olu")
+    await enrol_and_log_in(client, "olu")
+    page = await client.get("/admin/operators")
+    fields = form_fields(page.text, "/admin/operators")
+    form = {**fields, "name": "Amaka", "role": "support", "password": OPERATOR_PASSWORD, "password_again": ""}
+    mismatch = await client.post("/admin/operators", data={**form, "password_again": "something else entirely"})
+    assert mismatch.status_code == 303
+    assert "The two passwords do not match" in (await client.get("/admin/operators")).text
+    form["password_again"] = OPERATOR_PASSWORD
+    first = await client.post("/admin/operators", data=form)
+    again = await client.post("/admin/operators", data=form)  # the same form sent twice
+    assert first.status_code == again.status_code == 303
+    added = db.read_sync(operators.operator_by_name, name="amaka")
+    assert added.role == "support" and added.active and not added.enrolled
+    created = db.read_sync(entries, flt=AuditFilter(action="operator.create", object_id="amaka"))
+    assert sorted((e.actor, e.outcome) for e in created) == [("olu", "done"), ("olu", "refused")]
+    # The new operator logs in with the password the owner set, and enrols their own authenticator.
+    client.cookies.clear()
+    await enrol_and_log_in(client, "amaka")
+
+
+async def test_a_support_operator_is_refused_adding_an_operator_and_the_refusal_is_audited(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    make_operator(db, "ngozi", role="support")
+    await enrol_and_log_in(client, "ngozi")
+    page = await client.get("/admin/operators")
+    assert "Add an operator" not in page.text
+    fields = {"_csrf_token": await csrf(client, "/admin/operators"), "request_id": "a-forged-form"}
+    password = {"password": OPERATOR_PASSWORD, "password_again": OPERATOR_PASSWORD}
+    form = {**fields, "name": "eve", "role": "owner", **password}
+    assert (await client.post("/admin/operators", data=form)).status_code == 303
+    with pytest.raises(NotFound):
+        db.read_sync(operators.operator_by_name, name="eve")
+    refused = db.read_sync(entries, flt=AuditFilter(action="operator.create", outcome="refused"))
+    assert [(e.actor, e.object_id) for e in refused] == [("ngozi", "eve")]

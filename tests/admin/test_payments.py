@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from flashpanel.admin import payments
+from flashpanel.admin.actions import perform
 from flashpanel.admin.audit import Actor, AlreadySubmitted, AuditFilter, entries
 from flashpanel.admin.dashboard import needs_attention
 from flashpanel.admin.roles import NotPermitted
@@ -93,7 +94,7 @@ async def test_approving_a_transfer_credits_it_once_with_its_audit_row(
     db: Database, settings: Settings, make_customer: Callable[..., str]
 ) -> None:
     topup = _transfer(db, settings, make_customer)
-    done = await payments.run_action(
+    done = await perform(
         db, payments.approve, actor=OWNER, reference=topup.reference, note="seen on the statement", request_id="r1"
     )
     assert done.status == "credited"
@@ -115,7 +116,7 @@ async def test_a_transfer_approved_twice_at_once_is_credited_once(
 ) -> None:
     topup = _transfer(db, settings, make_customer)
     clicks = [
-        payments.run_action(db, payments.approve, actor=OWNER, reference=topup.reference, request_id=request_id)
+        perform(db, payments.approve, actor=OWNER, reference=topup.reference, request_id=request_id)
         for request_id in ("same-form", "same-form", "other-tab", "another-tab")
     ]
     results = await asyncio.gather(*clicks, return_exceptions=True)
@@ -134,9 +135,9 @@ async def test_a_support_operator_may_not_approve_or_reject_and_each_refusal_is_
 ) -> None:
     topup = _transfer(db, settings, make_customer)
     with pytest.raises(NotPermitted):
-        await payments.run_action(db, payments.approve, actor=SUPPORT, reference=topup.reference)
+        await perform(db, payments.approve, actor=SUPPORT, reference=topup.reference)
     with pytest.raises(NotPermitted):
-        await payments.run_action(db, payments.reject, actor=SUPPORT, reference=topup.reference, note="looks odd")
+        await perform(db, payments.reject, actor=SUPPORT, reference=topup.reference, note="looks odd")
     assert db.read_sync(get_topup, reference=topup.reference).status == "awaiting_approval"
     assert balance_cents(db, "ada") == 0
     assert _audit(db, "topup.approve") == [("ngozi", topup.reference, "refused")]
@@ -148,13 +149,13 @@ async def test_a_rejection_needs_a_note_credits_nothing_and_cannot_be_approved_a
 ) -> None:
     topup = _transfer(db, settings, make_customer)
     with pytest.raises(RuleViolation, match="why"):
-        await payments.run_action(db, payments.reject, actor=OWNER, reference=topup.reference, note="  ")
-    rejected = await payments.run_action(
+        await perform(db, payments.reject, actor=OWNER, reference=topup.reference, note="  ")
+    rejected = await perform(
         db, payments.reject, actor=OWNER, reference=topup.reference, note="no such transfer on the statement"
     )
     assert rejected.status == "rejected" and "no such transfer" in (rejected.note or "")
     with pytest.raises(RuleViolation, match="not awaiting approval"):
-        await payments.run_action(db, payments.approve, actor=OWNER, reference=topup.reference)
+        await perform(db, payments.approve, actor=OWNER, reference=topup.reference)
     assert db.read_sync(topup_entries, topup_id=topup.id) == []
     assert sorted(o for _, _, o in _audit(db, "topup.reject")) == ["done", "refused"]
 
@@ -187,7 +188,7 @@ async def test_a_recheck_of_a_bank_transfer_or_a_credited_topup_is_refused_and_a
     transfer = _transfer(db, settings, make_customer)
     with pytest.raises(RuleViolation, match="bank transfer"):
         await payments.recheck(db, gateways, actor=SUPPORT, reference=transfer.reference)
-    await payments.run_action(db, payments.approve, actor=OWNER, reference=transfer.reference)
+    await perform(db, payments.approve, actor=OWNER, reference=transfer.reference)
     with pytest.raises(RuleViolation, match="bank transfer"):
         await payments.recheck(db, gateways, actor=OWNER, reference=transfer.reference)
     assert _audit(db, "topup.recheck") == [

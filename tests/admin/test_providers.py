@@ -194,3 +194,43 @@ async def test_a_support_operator_is_refused_a_sync_before_the_upstream_is_calle
     assert refused.status_code == 303 and "owners" in (await client.get("/admin/providers")).text
     [audit] = db.read_sync(entries, flt=AuditFilter(actor="ngozi", outcome="refused"))
     assert (audit.action, audit.object_id) == ("catalog.smm.sync", "jap")
+
+
+async def test_an_owner_changes_a_providers_exchange_rate_from_its_form_and_it_is_audited(
+    client: httpx.AsyncClient, db: Database, secrets: SecretBox
+) -> None:
+    make_operator(db, "olu")
+    await enrol_and_log_in(client, "olu")
+    page = await client.get("/admin/providers")
+    assert 'name="exchange_rate" type="text" inputmode="decimal" value="1500"' in page.text
+    fields = form_fields(page.text, "/admin/providers/jap/update")
+    form = {**fields, "url": "https://jap.example/api/v2", "api_key": "", "exchange_rate": "1650.5"}
+    assert (await client.post("/admin/providers/jap/update", data=form)).status_code == 303
+    row = db.read_sync(service.provider_row, name="jap")
+    assert row.exchange_rate == Decimal("1650.5") and secrets.decrypt(row.api_key_encrypted or "") == KEY
+    [audit] = db.read_sync(entries, flt=AuditFilter(action="provider.update"))
+    assert '"exchange_rate": "1500"' in (audit.before or "") and '"exchange_rate": "1650.5"' in (audit.after or "")
+    bad = await client.get("/admin/providers")
+    form = {**form_fields(bad.text, "/admin/providers/jap/update"), "exchange_rate": "-3"}
+    assert (await client.post("/admin/providers/jap/update", data=form)).status_code == 303
+    assert db.read_sync(service.provider_row, name="jap").exchange_rate == Decimal("1650.5")
+    assert "exchange rate must be a positive number, got &#39;-3&#39;" in (await client.get("/admin/providers")).text
+
+
+def test_a_rate_alone_changes_only_the_rate_and_an_unchanged_form_changes_nothing(
+    db: Database, secrets: SecretBox
+) -> None:
+    rate_only = {"url": None, "api_key": None, "exchange_rate": "1600"}
+    db.write_sync(providers.update_provider, actor=OWNER, name="jap", secrets=secrets, **rate_only)
+    row = db.read_sync(service.provider_row, name="jap")
+    assert (row.url, row.exchange_rate) == ("https://jap.example/api/v2", Decimal(1600))
+    with pytest.raises(RuleViolation, match="nothing to change"):
+        db.write_sync(
+            providers.update_provider,
+            actor=OWNER,
+            name="jap",
+            secrets=secrets,
+            url=None,
+            api_key=None,
+            exchange_rate="1600",
+        )

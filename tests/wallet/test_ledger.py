@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from flashpanel.customers import service as customers
 from flashpanel.db.runner import Conn, Database, open_database
-from flashpanel.errors import InsufficientBalance
+from flashpanel.errors import InsufficientBalance, RuleViolation
 from flashpanel.wallet import ledger
 from flashpanel.wallet.ledger import LedgerKind
 
@@ -116,7 +116,7 @@ def test_an_order_can_be_refunded_only_once(db: Database) -> None:
     assert db.read_sync(ledger.balance_cents, customer_id=customer_id) == 500
 
 
-def test_a_connection_killed_by_the_server_is_replaced_reads_retried_and_a_write_fails_once(
+def test_a_connection_killed_by_the_server_is_replaced_and_the_unit_it_broke_runs_once_more(
     database_url: str,
 ) -> None:
     if not database_url.startswith("postgresql"):
@@ -136,10 +136,54 @@ def test_a_connection_killed_by_the_server_is_replaced_reads_retried_and_a_write
         assert handle.read_sync(ledger.balance_cents, customer_id=customer_id) == 500
         assert handle.read_sync(lambda c: c.scalar("SELECT pg_backend_pid()")) != pid
         kill_the_connection()
-        # A write is not repeated blindly: the unit that met the dead connection fails, having written nothing.
-        with pytest.raises(Exception):  # noqa: B017 - the driver's own "connection closed" error
-            handle.write_sync(ledger.charge, customer_id=customer_id, amount_cents=100, order_kind="smm", order_id=1)
+        # A write that met the dead connection before its COMMIT was rolled back by the server: it runs
+        # once more on a fresh connection, and the charge is made exactly once.
         handle.write_sync(ledger.charge, customer_id=customer_id, amount_cents=100, order_kind="smm", order_id=1)
+        assert handle.read_sync(ledger.balance_cents, customer_id=customer_id) == 400
+        assert handle.read_sync(ledger.ledger_sum_cents, customer_id=customer_id) == 400
+        charges = handle.read_sync(
+            lambda c: c.scalar(
+                "SELECT COUNT(*) FROM ledger_entries WHERE customer_id = ? AND kind = 'charge'", (customer_id,)
+            )
+        )
+        assert charges == 1
+    finally:
+        killer.close()
+        handle.close()
+
+
+def test_a_unit_whose_connection_dies_half_way_is_rolled_back_and_run_again_and_a_refusal_is_not(
+    database_url: str,
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only: SQLite connections are files, the server cannot drop them")
+    handle = open_database(database_url, pool_size=1)
+    killer = open_database(database_url, pool_size=1)
+    customer_id = _new_customer(db=handle, name="half-way", balance="5.00")
+    attempts: list[int] = []
+
+    def charge_then_lose_the_connection(conn: Conn) -> int:
+        attempts.append(1)
+        balance = ledger.charge(conn, customer_id=customer_id, amount_cents=100, order_kind="smm", order_id=7)
+        if len(attempts) == 1:  # the server drops this session after the charge was written, before COMMIT
+            pid = conn.scalar("SELECT pg_backend_pid()")
+            killer.read_sync(lambda c: c.scalar("SELECT pg_terminate_backend(?)", (pid,)))
+            conn.scalar("SELECT 1")
+        return balance
+
+    def refused(conn: Conn) -> None:
+        attempts.append(1)
+        ledger.charge(conn, customer_id=customer_id, amount_cents=100, order_kind="smm", order_id=8)
+        raise RuleViolation("refused after writing")
+
+    try:
+        assert handle.write_sync(charge_then_lose_the_connection) == 400
+        assert len(attempts) == 2
+        assert handle.read_sync(ledger.ledger_sum_cents, customer_id=customer_id) == 400
+        attempts.clear()
+        with pytest.raises(RuleViolation):
+            handle.write_sync(refused)
+        assert len(attempts) == 1  # a live connection's error is the unit's own answer: never run twice
         assert handle.read_sync(ledger.balance_cents, customer_id=customer_id) == 400
     finally:
         killer.close()

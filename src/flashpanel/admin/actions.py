@@ -28,23 +28,28 @@ async def perform(
     try:
         return await db.write(fn, *args, **kwargs)
     except FlashpanelError as exc:
-        actor = kwargs.get("actor")
-        if isinstance(actor, Actor):
-            await db.write(
-                record,
-                actor=actor,
-                action=str(getattr(fn, "audit_action", fn.__name__)),
-                object_kind=getattr(fn, "audit_object", None),
-                object_id=_object_id(kwargs),
-                after={"refused": exc.message},
-                note=_note(kwargs),
-                outcome="refused",
-            )
+        await audit_refusal(db, fn, exc, kwargs)
         raise
 
 
+async def audit_refusal(db: Database, fn: Callable[..., Any], exc: FlashpanelError, kwargs: dict[str, Any]) -> None:
+    """Record that ``fn`` (an :func:`audited` action) called with ``kwargs`` was refused, in a unit of its own."""
+    actor = kwargs.get("actor")
+    if isinstance(actor, Actor):
+        await db.write(
+            record,
+            actor=actor,
+            action=str(getattr(fn, "audit_action", fn.__name__)),
+            object_kind=getattr(fn, "audit_object", None),
+            object_id=_object_id(kwargs),
+            after={"refused": exc.message},
+            note=_note(kwargs),
+            outcome="refused",
+        )
+
+
 def _object_id(kwargs: dict[str, Any]) -> str | None:
-    for name in ("customer_id", "order_id", "product_id", "service_id", "name"):
+    for name in ("customer_id", "order_id", "product_id", "service_id", "reference", "name"):
         if kwargs.get(name) is not None:
             return str(kwargs[name])
     return None

@@ -47,6 +47,14 @@ class SetStatusForm(msgspec.Struct):
     note: str = ""
 
 
+class NewOperatorForm(msgspec.Struct):
+    request_id: str
+    name: str
+    role: str
+    password: str
+    password_again: str
+
+
 class BulkForm(msgspec.Struct):
     order_ids: list[int] | int = msgspec.field(default_factory=list)
     request_id: str = ""
@@ -58,5 +66,6 @@ Code = Annotated[CodeForm, FORM]
 Adjust = Annotated[AdjustForm, FORM]
 Action = Annotated[ActionForm, FORM]
 NewCustomer = Annotated[NewCustomerForm, FORM]
+NewOperator = Annotated[NewOperatorForm, FORM]
 SetStatus = Annotated[SetStatusForm, FORM]
 Bulk = Annotated[BulkForm, FORM]

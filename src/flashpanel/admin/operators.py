@@ -69,9 +69,14 @@ def _operator(r: _OperatorRow) -> Operator:
 
 
 # -- units of work -------------------------------------------------------------------------------
-def create_operator(conn: Conn, *, actor: Actor, name: str, role: str, password_hash: str) -> int:
-    """A new operator (audited as ``operator.create``); enrolment of the authenticator happens at first log-in."""
+@audited("operator.create", "operator")
+def create_operator(
+    conn: Conn, *, actor: Actor, name: str, role: str, password_hash: str, request_id: str | None = None
+) -> int:
+    """A new operator (audited as ``operator.create``); enrolment of the authenticator happens at first log-in.
+    The CLI and the Operators page both call this, with the password already checked and hashed."""
     require(actor.role, Permission.OPERATORS)
+    refuse_a_seen_form(conn, request_id=request_id)
     name = normalise_username(name)
     check_role(role)
     if conn.one("SELECT 1 FROM operators WHERE name = ?", (name,)) is not None:
@@ -87,7 +92,15 @@ def create_operator(conn: Conn, *, actor: Actor, name: str, role: str, password_
         raise
     assert new_id is not None
     operator_id = int(new_id)
-    record(conn, actor=actor, action="operator.create", object_kind="operator", object_id=name, after={"role": role})
+    record(
+        conn,
+        actor=actor,
+        action="operator.create",
+        object_kind="operator",
+        object_id=name,
+        after={"role": role},
+        request_id=request_id,
+    )
     return operator_id
 
 
@@ -265,8 +278,8 @@ async def log_in(
     return LoginOutcome(operator_id=candidate.id, needs_enrolment=not candidate.enrolled)
 
 
-def check_operator_password(password: str) -> None:
+def check_operator_password(password: str, confirm: str | None = None) -> None:
     """Operators choose longer passwords than customers: their session moves money."""
-    check_new_password(password)
+    check_new_password(password, confirm)
     if len(password) < 12:
         raise RuleViolation("An operator's password must be at least 12 characters")

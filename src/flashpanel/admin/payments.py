@@ -4,15 +4,14 @@ operator's actions on a top-up: re-check it with its gateway, approve or reject 
 Every action calls the payments service (``payments.credit`` / ``payments.manual``) on the same unit of
 work as its audit row, so a top-up credited by an operator always has the row saying who did it. A
 refusal (role, rule, a form sent twice, a gateway that could not be asked) is audited in a unit of its
-own, since the action's unit rolled back (:func:`run_action`)."""
+own, since the action's unit rolled back (``admin.actions.perform``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
-from flashpanel.admin.actions import audited
+from flashpanel.admin.actions import audit_refusal, audited, perform
 from flashpanel.admin.audit import Actor, AuditFilter, AuditRow, entries, record, refuse_a_seen_form
 from flashpanel.admin.roles import Permission, require
 from flashpanel.db.runner import Conn, Database, is_unique_violation
@@ -99,38 +98,6 @@ def topup_page(conn: Conn, *, topup_id: int) -> TopupPage:
 def can_recheck(topup: Topup, gateways: dict[str, Gateway]) -> bool:
     """Whether asking the gateway could change anything: a gateway payment not yet decided."""
     return topup.status in CREDITABLE and topup.gateway in gateways
-
-
-async def run_action(
-    db: Database,
-    fn: Callable[Concatenate[Conn, P], T],
-    /,
-    *args: P.args,
-    **kwargs: P.kwargs,
-) -> T:
-    """``fn(conn, actor=..., reference=..., ...)`` in one write unit; a refusal is audited against the
-    top-up (by its reference) in a unit of its own, then raised."""
-    try:
-        return await db.write(fn, *args, **kwargs)
-    except FlashpanelError as exc:
-        await _record_refusal(db, action=str(getattr(fn, "audit_action", fn.__name__)), exc=exc, kwargs=kwargs)
-        raise
-
-
-async def _record_refusal(db: Database, *, action: str, exc: FlashpanelError, kwargs: dict[str, Any]) -> None:
-    actor = kwargs.get("actor")
-    if isinstance(actor, Actor):
-        note = kwargs.get("note")
-        await db.write(
-            record,
-            actor=actor,
-            action=action,
-            object_kind=OBJECT,
-            object_id=kwargs.get("reference"),
-            after={"refused": exc.message},
-            note=str(note) if note else None,
-            outcome="refused",
-        )
 
 
 def _snapshot(topup: Topup) -> dict[str, Any]:
@@ -270,22 +237,21 @@ async def recheck(
 ) -> Rechecked:
     """Ask the gateway about a top-up now (outside any transaction), then apply its answer and the
     audit row in one unit. Concurrent re-checks, webhooks and the reconciler credit it once."""
-    topup = await run_action(db, check_recheck, actor=actor, reference=reference, gateways=gateways)
+    topup = await perform(db, check_recheck, actor=actor, reference=reference, gateways=gateways)
     try:
         verification = await gateways[topup.gateway].verify(reference=topup.reference)
     except GatewayError as exc:
         refused = GatewayUnreachable(f"{topup.gateway} could not be asked: {exc}")
-        kwargs: dict[str, Any] = {"actor": actor, "reference": reference}
-        await _record_refusal(db, action=RECHECK, exc=refused, kwargs=kwargs)
+        await audit_refusal(db, check_recheck, refused, {"actor": actor, "reference": reference})
         raise refused from exc
     try:
-        done = await run_action(
+        done = await perform(
             db, apply_recheck, actor=actor, reference=reference, verification=verification, request_id=request_id
         )
     except Exception as exc:
         if not is_unique_violation(exc):
             raise
-        done = await run_action(
+        done = await perform(
             db,
             _mark_shared_transaction,
             actor=actor,

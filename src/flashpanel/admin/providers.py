@@ -67,20 +67,29 @@ def update_provider(
     secrets: SecretBox,
     url: str | None,
     api_key: str | None,
+    exchange_rate: str | None = None,
     request_id: str | None = None,
 ) -> None:
+    """``flashpanel providers update`` (address, key) and ``providers set-rate`` (exchange rate) in one form."""
     require(actor.role, Permission.CATALOG)
     refuse_a_seen_form(conn, request_id=request_id)
     before = service.get_provider_or_raise(conn, name=name)
-    after = service.update_provider(conn, secrets=secrets, name=name, url=url, api_key=api_key)
+    rate = service.parse_exchange_rate(exchange_rate) if exchange_rate is not None else None
+    if rate is not None and rate == before.exchange_rate:
+        rate = None  # the form shows the current rate: sending it back changes nothing
+    after = before
+    if url is not None or api_key is not None or rate is None:
+        after = service.update_provider(conn, secrets=secrets, name=name, url=url, api_key=api_key)
+    if rate is not None:
+        after = service.set_exchange_rate(conn, name=name, exchange_rate=rate)
     record(
         conn,
         actor=actor,
         action="provider.update",
         object_kind="provider",
         object_id=name,
-        before={"url": before.url},
-        after={"url": after.url, "key_replaced": api_key is not None},
+        before={"url": before.url, "exchange_rate": str(before.exchange_rate)},
+        after={"url": after.url, "exchange_rate": str(after.exchange_rate), "key_replaced": api_key is not None},
         request_id=request_id,
     )
 

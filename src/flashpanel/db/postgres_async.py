@@ -101,8 +101,10 @@ class AsyncPostgres:
                 if not (conn._raw.closed or conn._raw.broken):
                     raise
                 # A read that met a connection the server had dropped wrote nothing: run it once more
-                # on a fresh connection rather than answer 500.
+                # on a fresh connection rather than answer 500. The idle ones were most likely dropped
+                # with it (a restart ends every session), so they are closed rather than tried in turn.
                 self._release(conn)
+                self._close_idle()
                 conn = await self._acquire()
                 return await run_sync(fn, conn, *args, **kwargs)
         finally:
@@ -143,6 +145,13 @@ class AsyncPostgres:
             self._idle.append(conn)
         if self._slots is not None:
             self._slots.release()
+
+    def _close_idle(self) -> None:
+        for conn in self._idle:
+            self._open.remove(conn)
+            with contextlib.suppress(Exception):
+                conn._raw.pgconn.finish()
+        self._idle.clear()
 
     def close(self) -> None:
         """Close every connection (synchronously: the socket is closed, any transaction rolled back)."""

@@ -210,13 +210,16 @@ class Database:
         """Run ``fn`` on this thread's connection: in a write transaction, a read-only one, or, with
         ``write=None``, in none (a single statement, see :meth:`lookup`)."""
         if self.is_postgres:
+            self._local.commit_sent = False
             try:
                 return self._on_postgres(fn, args, kwargs, write)
             except Exception:
-                if write or getattr(self._local, "conn", None) is not None:
+                if getattr(self._local, "conn", None) is not None or self._local.commit_sent:
                     raise
-                # A read that met a connection the server had dropped wrote nothing: run it once more
-                # on a fresh connection rather than answer 500.
+                # The server dropped the connection (a restart, an administrator's kill) before this unit
+                # asked to COMMIT: PostgreSQL rolled it back, so it wrote nothing and runs once more on a
+                # fresh connection rather than answer 500. A drop during COMMIT is not retried: the
+                # transaction may have committed, and doing it twice could move money twice (D74).
                 return self._on_postgres(fn, args, kwargs, write)
         conn = self._thread_conn()
         raw = conn._raw
@@ -242,7 +245,9 @@ class Database:
                 # not, so a read-only unit gains nothing from BEGIN/COMMIT but two round trips.
                 return fn(conn, *args, **kwargs)
             with raw.transaction():
-                return fn(conn, *args, **kwargs)
+                result = fn(conn, *args, **kwargs)
+                self._local.commit_sent = True  # leaving the block sends COMMIT
+            return result
         finally:
             if raw.closed or raw.broken:
                 # The server restarted or killed the session: reconnect on this thread's next unit of

@@ -42,6 +42,7 @@ class ProviderForm(msgspec.Struct):
     request_id: str
     url: str = ""
     api_key: str = ""  # write-only: never shown again, never audited
+    exchange_rate: str = ""
     markup: str = ""
 
 
@@ -265,6 +266,7 @@ async def _change_provider(
                 secrets=state.secrets,
                 url=data.url.strip() or None,
                 api_key=data.api_key.strip() or None,
+                exchange_rate=data.exchange_rate.strip() or None,
                 request_id=data.request_id,
             )
             return redirect(request, "/providers", flash=f"{name} saved.")

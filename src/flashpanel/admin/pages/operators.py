@@ -1,5 +1,6 @@
-"""Operators: the list (roles, 2FA, last log-in); owners disable, enable or reset an operator's 2FA.
-Creating one stays on the server (``flashpanel admins create``): it needs a password typed there."""
+"""Operators: the list (roles, 2FA, last log-in); owners add an operator (as ``flashpanel admins create``:
+the owner sets the first password, the new operator enrols 2FA at their first log-in), disable, enable,
+or reset an operator's 2FA."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from litestar.params import FromPath
 from flashpanel.admin import operators
 from flashpanel.admin.access import CurrentOperator, redirect, render
 from flashpanel.admin.actions import perform
-from flashpanel.admin.forms import Action
+from flashpanel.admin.forms import Action, NewOperator
 from flashpanel.api.context import app_state
+from flashpanel.customers.passwords import hash_password_async
 from flashpanel.errors import FlashpanelError
 
 
@@ -20,6 +22,26 @@ from flashpanel.errors import FlashpanelError
 async def operators_page(request: Request[Any, Any, Any], me: CurrentOperator) -> Response[Any]:
     rows = await app_state(request).db.read(operators.list_operators)
     return render(request, "admin/operators.html", operators=rows, active="operators")
+
+
+@post("/operators")
+async def add_operator(request: Request[Any, Any, Any], me: CurrentOperator, data: NewOperator) -> Response[Any]:
+    name = data.name.strip().lower()  # as stored, so a refusal is audited against the same name
+    try:
+        # The password is checked and hashed before the unit of work: hashing is slow on purpose.
+        operators.check_operator_password(data.password, data.password_again)
+        await perform(
+            app_state(request).db,
+            operators.create_operator,
+            actor=me.actor,
+            name=name,
+            role=data.role,
+            password_hash=await hash_password_async(data.password),
+            request_id=data.request_id,
+        )
+    except FlashpanelError as exc:
+        return redirect(request, "/operators", flash=exc.message, level="error")
+    return redirect(request, "/operators", flash=f"{name} added ({data.role}): their first log-in sets up 2FA.")
 
 
 @post("/operators/{name:str}/{verb:str}")
@@ -47,4 +69,4 @@ async def operator_action(
     return redirect(request, "/operators", flash=f"{name}: {done}.")
 
 
-routes = [operators_page, operator_action]
+routes = [operators_page, add_operator, operator_action]

@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery
 
 from flashpanel.admin import payments
 from flashpanel.admin.access import CurrentOperator, redirect, render
+from flashpanel.admin.actions import perform
 from flashpanel.admin.forms import Action
 from flashpanel.api.context import app_state
 from flashpanel.errors import FlashpanelError
@@ -93,7 +94,7 @@ async def approve(
 ) -> Response[Any]:
     reference = await _reference(request, topup_id)
     try:
-        done = await payments.run_action(
+        done = await perform(
             app_state(request).db,
             payments.approve,
             actor=me.actor,
@@ -112,7 +113,7 @@ async def reject(
 ) -> Response[Any]:
     reference = await _reference(request, topup_id)
     try:
-        await payments.run_action(
+        await perform(
             app_state(request).db,
             payments.reject,
             actor=me.actor,
