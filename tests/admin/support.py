@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from html.parser import HTMLParser
 
 import httpx
 
@@ -66,3 +67,41 @@ def form_fields(html: str, action: str) -> dict[str, str]:
     start = html.index(f'action="{action}"')
     end = html.index("</form>", start)
     return dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', html[start:end]))
+
+
+class _FormReader(HTMLParser):
+    def __init__(self, action: str) -> None:
+        super().__init__()
+        self.action = action
+        self.inside = False
+        self.select: str | None = None
+        self.fields: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attr = dict(attrs)
+        if tag == "form":
+            self.inside = attr.get("action") == self.action
+        elif not self.inside:
+            return
+        elif tag == "input" and attr.get("name"):
+            if attr.get("type") != "checkbox" or "checked" in attr:
+                self.fields[str(attr["name"])] = attr.get("value") or ""
+        elif tag == "select":
+            self.select = attr.get("name")
+        elif tag == "option" and self.select is not None and (self.select not in self.fields or "selected" in attr):
+            self.fields[self.select] = attr.get("value") or ""  # the first option unless one is selected
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+        elif tag == "select":
+            self.select = None
+
+
+def form_values(html: str, action: str) -> dict[str, str]:
+    """What a browser sends for the form posting to ``action`` as the page shows it: every field's value,
+    ticked checkboxes only, each select's selected option."""
+    reader = _FormReader(action)
+    reader.feed(html)
+    assert reader.fields, f"no form posts to {action}"
+    return reader.fields

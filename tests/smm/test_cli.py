@@ -65,6 +65,23 @@ def test_services_add_list_update_disable(db: Database) -> None:
     assert code == 0 and services(db)[0]["active"]
 
 
+def test_services_add_refuses_a_zero_rate_and_a_name_taken_in_its_category_and_can_add_switched_off(
+    db: Database,
+) -> None:
+    add = ("smm", "services", "add", "--category", "Social", "--min", "10", "--max", "500")
+    code, _, err = run(*add, "--name", "Free", "--rate", "0")
+    assert code != 0 and "rate must be more than 0" in err
+    code, out, err = run(*add, "--name", "Likes", "--rate", "1", "--disabled")
+    assert code == 0 and "added service 1" in out, err
+    code, _, err = run(*add, "--name", "Likes", "--rate", "2")
+    assert code != 0 and "service 1 is already named 'Likes' in 'Social'" in err
+    code, _, err = run(*add, "--name", "Likes", "--rate", "2", "--category", "Other")  # another category: allowed
+    assert code == 0, err
+    assert [(r["category"], bool(r["active"])) for r in services(db)] == [("Social", False), ("Other", True)]
+    code, _, err = run("smm", "services", "update", "2", "--category", "Social")
+    assert code != 0 and "service 1 is already named 'Likes' in 'Social'" in err
+
+
 def test_services_say_whether_they_allow_refill_cancel_and_drip_feed(db: Database, tmp_path: Path) -> None:
     code, _, err = run(
         "smm", "services", "add", "--name", "Plays", "--category", "Audio", "--rate", "3", "--min", "100",

@@ -23,6 +23,9 @@ from flashpanel.db.typed import all_as
 from flashpanel.errors import FlashpanelError
 
 Outcome = Literal["done", "refused"]
+# The object_id column's length: a refusal names its object by what was typed (a new service's name),
+# which may be longer; the row keeps its start rather than fail the refusal's own audit.
+OBJECT_ID_LENGTH = 64
 
 
 class AlreadySubmitted(FlashpanelError):
@@ -92,7 +95,7 @@ def record(
                 actor.name,
                 action,
                 object_kind,
-                None if object_id is None else str(object_id),
+                None if object_id is None else str(object_id)[:OBJECT_ID_LENGTH],
                 _json(before),
                 _json(after),
                 note,

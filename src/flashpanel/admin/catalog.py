@@ -41,6 +41,7 @@ class _ServiceListing(_ServiceCost, frozen=True):
     name: str
     category: str
     provider: str | None
+    upstream_service: str | None
     min_quantity: int
     max_quantity: int
     refill: bool
@@ -55,6 +56,7 @@ class ServiceLine:
     name: str
     category: str
     provider: str | None
+    upstream_service: str | None
     cost_cents: int | None  # upstream cost per 1000 in the panel's currency, when recorded
     rate_cents: int
     margin_percent: Decimal | None
@@ -94,6 +96,7 @@ def smm_services(conn: Conn) -> list[ServiceLine]:
                 name=r.name,
                 category=r.category,
                 provider=r.provider,
+                upstream_service=r.upstream_service,
                 cost_cents=cost_cents,
                 rate_cents=r.rate_cents,
                 margin_percent=percent,

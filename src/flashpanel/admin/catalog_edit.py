@@ -1,7 +1,7 @@
-"""Catalog changes from the catalog page: edit an SMM service, add OTP countries and services, accounts
-categories and products. Owner-only and audited in the change's own unit of work; each change is the same
-domain function the CLI calls (``flashpanel smm services update``, ``otp countries add``, ``otp services
-add``, ``accounts categories add``, ``accounts products add``)."""
+"""Catalog changes from the catalog page: add OTP countries and services, map providers to them, add
+accounts categories and products (SMM services: ``admin/catalog_smm.py``). Owner-only and audited in the
+change's own unit of work; each change is the same domain function the CLI calls (``flashpanel otp
+countries add``, ``otp services add|map|unmap``, ``accounts categories add``, ``accounts products add``)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from flashpanel.admin.roles import Permission, require
 from flashpanel.db.runner import Conn
 from flashpanel.errors import RuleViolation
 from flashpanel.otp import catalog as otp_catalog
-from flashpanel.smm import catalog as smm_catalog
 from flashpanel.wallet.money import InvalidAmount, parse_amount, to_cents
 
 
@@ -35,57 +34,15 @@ def parse_count(text: str, *, what: str) -> int:
     return int(stripped)
 
 
-def _start(conn: Conn, actor: Actor, request_id: str | None) -> None:
+def start(conn: Conn, actor: Actor, request_id: str | None) -> None:
+    """Every catalog change begins here: owners only, and a form sent before is refused."""
     require(actor.role, Permission.CATALOG)
     refuse_a_seen_form(conn, request_id=request_id)
 
 
-def _smm_state(conn: Conn, service_id: int) -> dict[str, object]:
-    row = smm_catalog.get_service(conn, service_id=service_id)
-    return {
-        "rate_cents": int(row["rate_cents"]),
-        "min_quantity": int(row["min_quantity"]),
-        "max_quantity": int(row["max_quantity"]),
-        "active": bool(row["active"]),
-    }
-
-
-@audited("catalog.smm.update", "smm_service")
-def update_smm_service(
-    conn: Conn,
-    *,
-    actor: Actor,
-    service_id: int,
-    rate: str,
-    min_quantity: str,
-    max_quantity: str,
-    active: bool,
-    request_id: str | None = None,
-) -> None:
-    _start(conn, actor, request_id)
-    before = _smm_state(conn, service_id)
-    changes = {
-        "rate": parse_money(rate, what="Rate"),
-        "min_quantity": parse_count(min_quantity, what="Min"),
-        "max_quantity": parse_count(max_quantity, what="Max"),
-        "active": active,
-    }
-    smm_catalog.update_service(conn, service_id=service_id, changes=changes)
-    record(
-        conn,
-        actor=actor,
-        action="catalog.smm.update",
-        object_kind="smm_service",
-        object_id=service_id,
-        before=before,
-        after=_smm_state(conn, service_id),
-        request_id=request_id,
-    )
-
-
 @audited("catalog.otp.country.add", "otp_country")
 def add_otp_country(conn: Conn, *, actor: Actor, name: str, code: str, request_id: str | None = None) -> int:
-    _start(conn, actor, request_id)
+    start(conn, actor, request_id)
     country_id = otp_catalog.add_country(conn, name=name, code=code)
     record(
         conn,
@@ -103,7 +60,7 @@ def add_otp_country(conn: Conn, *, actor: Actor, name: str, code: str, request_i
 def add_otp_service(
     conn: Conn, *, actor: Actor, country: str, name: str, code: str, price: str, request_id: str | None = None
 ) -> int:
-    _start(conn, actor, request_id)
+    start(conn, actor, request_id)
     amount = parse_money(price, what="Price")
     service_id = otp_catalog.add_service(conn, country=country, name=name, code=code, price=amount)
     record(
@@ -120,7 +77,7 @@ def add_otp_service(
 
 @audited("catalog.accounts.category.add", "account_category")
 def add_category(conn: Conn, *, actor: Actor, name: str, icon: str = "", request_id: str | None = None) -> int:
-    _start(conn, actor, request_id)
+    start(conn, actor, request_id)
     category_id = accounts_catalog.add_category(conn, name=name, icon=icon)
     record(
         conn,
@@ -147,7 +104,7 @@ def add_product(
     description: str = "",
     request_id: str | None = None,
 ) -> int:
-    _start(conn, actor, request_id)
+    start(conn, actor, request_id)
     price_cents = to_cents(parse_money(price, what="Price"))
     product_id = accounts_catalog.add_product(
         conn,
@@ -190,7 +147,7 @@ def map_otp_provider(
     request_id: str | None = None,
 ) -> None:
     """As ``flashpanel otp services map``: let a provider sell the service (re-mapping updates its codes)."""
-    _start(conn, actor, request_id)
+    start(conn, actor, request_id)
     service = parse_count(service_id, what="Service")
     rank = parse_count(priority, what="Priority")
     otp_catalog.map_provider(
@@ -222,7 +179,7 @@ def unmap_otp_provider(
     conn: Conn, *, actor: Actor, service_id: int, provider: str, request_id: str | None = None
 ) -> None:
     """As ``flashpanel otp services unmap``: numbers the provider already sold are followed to the end."""
-    _start(conn, actor, request_id)
+    start(conn, actor, request_id)
     otp_catalog.unmap_provider(conn, service_id=service_id, provider=provider)
     record(
         conn,

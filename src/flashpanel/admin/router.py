@@ -16,7 +16,18 @@ from litestar.middleware.csrf import CSRFMiddleware
 from litestar.response import Redirect
 
 from flashpanel.admin.access import OperatorLoginRequired, admin_of, allowed_addresses_only, render, require_operator
-from flashpanel.admin.pages import audit, catalog, customers, dashboard, login, operators, orders, payments, stock
+from flashpanel.admin.pages import (
+    audit,
+    catalog,
+    catalog_smm,
+    customers,
+    dashboard,
+    login,
+    operators,
+    orders,
+    payments,
+    stock,
+)
 from flashpanel.errors import FlashpanelError
 from flashpanel.web.router import csrf_config
 from flashpanel.web.security import as_response_headers, page_headers
@@ -69,6 +80,7 @@ def admin_router(site: WebSite) -> Router:
             *audit.routes,
             *stock.routes,
             *catalog.routes,
+            *catalog_smm.routes,
             *operators.routes,
             *payments.routes,
         ],

@@ -49,8 +49,9 @@ def services_add(
     refill: Annotated[bool, typer.Option("--refill/--no-refill", help="Customers may ask for refills")] = False,
     cancel: Annotated[bool, typer.Option("--cancel/--no-cancel", help="Customers may cancel orders")] = False,
     dripfeed: Annotated[bool, typer.Option("--dripfeed/--no-dripfeed", help="Drip-feed orders allowed")] = False,
+    disabled: Annotated[bool, typer.Option("--disabled", help="Add it switched off (enable it with update)")] = False,
 ) -> None:
-    """Add an active service; prints its id."""
+    """Add a service, active unless --disabled; prints its id. Refused: a name already used in the category."""
     spec = catalog.ServiceInput(
         name=name,
         category=category,
@@ -65,7 +66,7 @@ def services_add(
         cancel=cancel,
         dripfeed=dripfeed,
     )
-    service_id = write(catalog.add_service, spec=spec)
+    service_id = write(catalog.add_service, spec=spec, active=not disabled)
     typer.echo(f"added service {service_id}: {name}")
     if provider is None:
         typer.echo(

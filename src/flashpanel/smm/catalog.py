@@ -19,6 +19,9 @@ FIELDS = (
     "refill", "cancel", "dripfeed",
 )  # fmt: skip
 FLAGS = ("refill", "cancel", "dripfeed")  # what the service allows its customers (API v2 shows them)
+MAX_QUANTITY = 2**31 - 1  # the quantity columns are 32-bit integers
+TEXT_LIMITS = {"name": 200, "category": 100, "type": 50}  # the columns' lengths (PostgreSQL enforces them)
+UPSTREAM_SERVICE_LIMIT = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,21 +48,40 @@ def _check(spec: ServiceInput) -> None:
         raise RuleViolation("name must not be empty")
     if not spec.category.strip():
         raise RuleViolation("category must not be empty")
-    if spec.rate < 0:
-        raise RuleViolation("rate must not be negative")
+    if spec.rate <= 0:  # a service at 0 gives away what its provider charges (D73)
+        raise RuleViolation("rate must be more than 0")
     if spec.min_quantity < 1:
         raise RuleViolation("min must be at least 1")
     if spec.max_quantity < spec.min_quantity:
         raise RuleViolation("max must not be below min")
+    if spec.max_quantity > MAX_QUANTITY:
+        raise RuleViolation(f"max must be at most {MAX_QUANTITY}")
+    for field, limit in TEXT_LIMITS.items():
+        if len(getattr(spec, field).strip()) > limit:
+            raise RuleViolation(f"{field} must be at most {limit} characters")
+    if spec.upstream_service is not None and len(spec.upstream_service) > UPSTREAM_SERVICE_LIMIT:
+        raise RuleViolation(f"the provider's service id must be at most {UPSTREAM_SERVICE_LIMIT} characters")
 
 
 def _provider_id(conn: Conn, name: str | None) -> int | None:
     return provider_id_named(conn, name) if name and name.strip() else None
 
 
-def add_service(conn: Conn, *, spec: ServiceInput) -> int:
-    """Create an active service; returns its id. It is on sale only once it has a provider."""
+def _refuse_a_duplicate(conn: Conn, spec: ServiceInput, *, other_than: int = 0) -> None:
+    """A name is used once per category (D73): the identity a catalog file's rows are matched by."""
+    taken = conn.scalar(
+        "SELECT id FROM smm_services WHERE name = ? AND category = ? AND id <> ?",
+        (spec.name.strip(), spec.category.strip(), other_than),
+    )
+    if taken is not None:
+        raise RuleViolation(f"service {taken} is already named {spec.name.strip()!r} in {spec.category.strip()!r}")
+
+
+def add_service(conn: Conn, *, spec: ServiceInput, active: bool = True) -> int:
+    """Create a service (active unless told otherwise); returns its id. It is on sale only once it has a
+    provider. Refused: a bad spec (see ``_check``), a name already used in the category, an unknown provider."""
     _check(spec)
+    _refuse_a_duplicate(conn, spec)
     service_id = conn.scalar(
         "INSERT INTO smm_services (name, category, type, rate_cents, min_quantity, max_quantity, description, "
         "active, provider_id, upstream_service, refill, cancel, dripfeed, created_at) "
@@ -72,7 +94,7 @@ def add_service(conn: Conn, *, spec: ServiceInput) -> int:
             spec.min_quantity,
             spec.max_quantity,
             spec.description,
-            True,
+            active,
             _provider_id(conn, spec.provider),
             spec.upstream_service,
             spec.refill,
@@ -113,6 +135,8 @@ def update_service(conn: Conn, *, service_id: int, changes: dict[str, Any]) -> N
     values.update({k: v for k, v in changes.items() if k in values})
     merged = ServiceInput(**values)
     _check(merged)
+    if (merged.name.strip(), merged.category.strip()) != (current["name"], current["category"]):
+        _refuse_a_duplicate(conn, merged, other_than=service_id)
     conn.execute(
         "UPDATE smm_services SET name = ?, category = ?, type = ?, rate_cents = ?, min_quantity = ?, "
         "max_quantity = ?, description = ?, provider_id = ?, upstream_service = ?, refill = ?, cancel = ?, "
@@ -134,6 +158,26 @@ def update_service(conn: Conn, *, service_id: int, changes: dict[str, Any]) -> N
             service_id,
         ),
     )
+
+
+def describe_service(conn: Conn, *, service_id: int) -> dict[str, Any]:
+    """What an operator can change of a service, as they name it (provider by name, rate in cents)."""
+    row = get_service(conn, service_id=service_id)
+    provider = None
+    if row["provider_id"] is not None:
+        provider = conn.scalar("SELECT name FROM providers WHERE id = ?", (row["provider_id"],))
+    return {
+        "name": row["name"],
+        "category": row["category"],
+        "type": row["type"],
+        "provider": provider,
+        "upstream_service": row["upstream_service"],
+        "rate_cents": int(row["rate_cents"]),
+        "min_quantity": int(row["min_quantity"]),
+        "max_quantity": int(row["max_quantity"]),
+        **{flag: bool(row[flag]) for flag in FLAGS},
+        "active": bool(row["active"]),
+    }
 
 
 def set_active(conn: Conn, *, service_id: int, active: bool) -> None:

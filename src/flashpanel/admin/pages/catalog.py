@@ -71,14 +71,6 @@ class PriceForm(msgspec.Struct):
 Price = Annotated[PriceForm, FORM]
 
 
-class SmmServiceForm(msgspec.Struct):
-    request_id: str
-    rate: str = ""
-    min_quantity: str = ""
-    max_quantity: str = ""
-    status: str = "active"  # active | disabled
-
-
 class NewCatalogEntryForm(msgspec.Struct):
     """Every "add" form of the catalog page; each action reads the fields it needs."""
 
@@ -103,7 +95,6 @@ class OtpProviderForm(msgspec.Struct):
     priority: str = "0"
 
 
-SmmService = Annotated[SmmServiceForm, FORM]
 OtpProvider = Annotated[OtpProviderForm, FORM]
 NewCatalogEntry = Annotated[NewCatalogEntryForm, FORM]
 
@@ -306,27 +297,6 @@ async def _change_provider(
     )
 
 
-@post("/catalog/smm/{service_id:int}")
-async def edit_smm_service(
-    request: Request[Any, Any, Any], me: CurrentOperator, service_id: FromPath[int], data: SmmService
-) -> Response[Any]:
-    try:
-        await perform(
-            app_state(request).db,
-            catalog_edit.update_smm_service,
-            actor=me.actor,
-            service_id=service_id,
-            rate=data.rate,
-            min_quantity=data.min_quantity,
-            max_quantity=data.max_quantity,
-            active=data.status == "active",
-            request_id=data.request_id,
-        )
-    except FlashpanelError as exc:
-        return redirect(request, "/catalog", flash=exc.message, level="error")
-    return redirect(request, "/catalog", flash=f"SMM service {service_id} saved.")
-
-
 @post("/catalog/new/{kind:str}")
 async def add_to_catalog(
     request: Request[Any, Any, Any], me: CurrentOperator, kind: FromPath[str], data: NewCatalogEntry
@@ -427,7 +397,6 @@ async def otp_provider(
 routes = [
     catalog_page,
     otp_provider,
-    edit_smm_service,
     add_to_catalog,
     set_services,
     set_otp_service,
