@@ -7,6 +7,7 @@ from collections.abc import Callable
 from playwright.sync_api import BrowserContext, expect
 
 from flashpanel.customers.keys import key_digest
+from flashpanel.smm.lifecycle import apply_transition
 from flashpanel.smm.service import place_order
 from tests.web.browser.conftest import PHONE, LivePanel
 from tests.web.browser.test_back_office import enrol
@@ -44,7 +45,13 @@ def _demo_order(panel: LivePanel) -> int:
         quantity=1000,
         simulators=True,
     )
-    return int(placed["order_id"])
+    order_id = int(placed["order_id"])
+    # Moved on once, so its status history holds the longest status names the page lays out.
+    panel.db.write_sync(apply_transition, order_id=order_id, expected="pending", target="in_progress")
+    # Flagged, so its page also lays out the resend form.
+    flag = "UPDATE smm_orders SET attention = 'the provider does not know this order', attention_at = 1 WHERE id = ?"
+    panel.db.write_sync(lambda c: c.execute(flag, (order_id,)))
+    return order_id
 
 
 def test_every_back_office_page_fits_a_phone_without_scrolling_sideways(
