@@ -65,6 +65,7 @@ def assemble_state(settings: Settings, *, db: Database, limits: RateLimits, secr
         smm_catalog=TTLCache(maxsize=1, ttl=CATALOG_TTL_SECONDS),
         otp_availability=AvailabilityCache(),
         catalog_sync_next_at={},
+        otp_quotes_next_at=0.0,
         background=BackgroundCalls(),
         payment_gateways=configured_gateways(settings),
         webhook_signature_failures=limits.failure_counter(settings.rate_limit_webhook, "webhook-signature"),

@@ -36,6 +36,8 @@ class AppState:
     otp_availability: AvailabilityCache
     # When each SMM provider's catalog is next synced (providers/worker.py), monotonic seconds.
     catalog_sync_next_at: dict[int, float]
+    # When the OTP providers are next asked for their prices (otp/worker.py), monotonic seconds.
+    otp_quotes_next_at: float
     # Provider calls a request started without waiting; shutdown drains them.
     background: BackgroundCalls
     # The payment gateways whose secrets are configured, by name (payments/gateways).

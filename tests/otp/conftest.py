@@ -17,7 +17,7 @@ from flashpanel.config import Settings
 from flashpanel.db.runner import Conn, Database, now
 from flashpanel.otp import catalog
 from flashpanel.providers import registry
-from flashpanel.providers.base import Activation, NoNumbersAvailable, SmsState
+from flashpanel.providers.base import Activation, NoNumbersAvailable, Quote, SmsState
 from flashpanel.providers.simulator_otp import SimulatedNumberProvider
 from flashpanel.state import AppState
 from tests.helpers import state_of
@@ -117,6 +117,8 @@ class FakeNumbers:
     cancelled: list[str] = field(default_factory=list)
     finished: list[str] = field(default_factory=list)
     on_buy: Callable[[], None] | None = None
+    cost: Decimal | None = None  # its price of a number, as quote() tells it
+    quote_error: Exception | None = None
 
     async def buy_number(self, *, upstream_country: str, upstream_service: str) -> Activation:
         if self.on_buy:
@@ -148,6 +150,11 @@ class FakeNumbers:
         if self.delay is not None:
             await self.delay.wait()
         return self.stock
+
+    async def quote(self, *, upstream_country: str, upstream_service: str) -> Quote:
+        if self.quote_error:
+            raise self.quote_error
+        return Quote(count=self.stock, cost=self.cost)
 
 
 def add_provider(conn: Conn, *, name: str) -> int:

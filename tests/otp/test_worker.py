@@ -18,8 +18,9 @@ from flashpanel.worker.runner import Worker
 from tests.otp.conftest import Catalog, Clock, FakeNumbers, balance, buy, order_row
 
 
-def test_the_domain_exports_its_four_loops() -> None:
-    assert [loop.name for loop in LOOPS] == ["otp-poll", "otp-expire", "otp-interrupted", "otp-attention"]
+def test_the_domain_exports_its_five_loops() -> None:
+    names = [loop.name for loop in LOOPS]
+    assert names == ["otp-poll", "otp-expire", "otp-interrupted", "otp-attention", "otp-quotes"]
 
 
 async def test_one_worker_pass_delivers_codes_expires_overdue_orders_and_resolves_interrupted_ones(

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from flashpanel.providers.base import NoNumbersAvailable, ProviderError, SmsState
+from flashpanel.providers.base import NoNumbersAvailable, ProviderError, Quote, SmsState
 from flashpanel.providers.fakes import Clock, FakeSmsActivate
 from flashpanel.providers.sms_activate import EarlyCancelDenied, SmsActivateProvider, error_for, parse_end_time
 
@@ -177,6 +177,14 @@ async def test_available_balance_and_countries(sms: SmsActivateProvider, sms_fak
     assert (balance.amount, balance.currency) == (Decimal("10.00"), "USD")
     countries = await sms.countries()
     assert countries["0"] == "Russia" and countries["187"] == "USA"
+
+
+async def test_a_quote_gives_the_stock_and_the_price_of_one_number(
+    sms: SmsActivateProvider, sms_fake: FakeSmsActivate
+) -> None:
+    sms_fake.set_stock("wa", "187", 7, cost="0.35")
+    assert await sms.quote(upstream_country="187", upstream_service="wa") == Quote(count=7, cost=Decimal("0.35"))
+    assert await sms.quote(upstream_country="6", upstream_service="wa") == Quote(count=0, cost=None)  # not listed
 
 
 async def test_the_control_endpoint_drives_the_fake(sms: SmsActivateProvider, sms_url: str) -> None:

@@ -14,7 +14,7 @@ from flashpanel.admin.actions import audited
 from flashpanel.admin.audit import Actor, record, refuse_a_seen_form
 from flashpanel.admin.orders import BULK_LIMIT
 from flashpanel.admin.roles import Permission, require
-from flashpanel.db.runner import Conn, Row
+from flashpanel.db.runner import Conn
 from flashpanel.db.typed import as_struct
 from flashpanel.errors import RuleViolation
 from flashpanel.providers import service as providers
@@ -69,7 +69,8 @@ class ServiceLine:
     active: bool
 
 
-def _margin(rate_cents: int, cost_cents: int | None) -> tuple[Decimal | None, str]:
+def margin_of(rate_cents: int, cost_cents: int | None) -> tuple[Decimal | None, str]:
+    """The margin of a price over a cost, in percent, and its flag: negative, thin (under 10%), ok, unknown."""
     if cost_cents is None or rate_cents <= 0:
         return None, "unknown"
     percent = (Decimal(rate_cents - cost_cents) * 100 / rate_cents).quantize(Decimal("0.1"))
@@ -89,7 +90,7 @@ def smm_services(conn: Conn) -> list[ServiceLine]:
                 cost_cents = to_cents(Decimal(r.cost_rate) * rates.get(r.provider_id, Decimal(1)))
             except InvalidOperation:
                 cost_cents = None
-        percent, flag = _margin(r.rate_cents, cost_cents)
+        percent, flag = margin_of(r.rate_cents, cost_cents)
         lines.append(
             ServiceLine(
                 id=r.id,
@@ -192,16 +193,6 @@ def apply_markup(
         request_id=request_id,
     )
     return len(changed)
-
-
-def otp_services(conn: Conn) -> list[Row]:
-    """OTP services with their country, price and each mapped provider (name, priority)."""
-    return conn.all(
-        "SELECT s.id, c.name AS country, s.name, s.code, s.price_cents, s.active, p.name AS provider, m.priority "
-        "FROM otp_services s JOIN otp_countries c ON c.id = s.country_id "
-        "LEFT JOIN otp_service_providers m ON m.otp_service_id = s.id LEFT JOIN providers p ON p.id = m.provider_id "
-        "ORDER BY c.name, s.name, m.priority"
-    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,6 +50,10 @@ otp_service_providers = Table(
     Column("upstream_service", String(32), nullable=False),
     Column("upstream_country", String(32), nullable=False),
     Column("priority", Integer, nullable=False, server_default="0"),
+    # The provider's last quoted price of one number, in its currency as it said it, and when it was asked
+    # (otp/quotes.py): the back office's cost and margin of the service. NULL until first asked.
+    Column("quoted_cost", String(32), nullable=True),
+    Column("quoted_at", Float, nullable=True),
     UniqueConstraint("otp_service_id", "provider_id"),
 )
 

@@ -4,17 +4,19 @@
 - ``otp-expire``: gives waiting orders past their deadline a last look for their SMS, then expires and
   refunds them and releases the numbers;
 - ``otp-interrupted``: fails and refunds purchases left ``pending`` by a crash;
-- ``otp-attention``: publishes how many orders wait for the operator (a number not released upstream).
+- ``otp-attention``: publishes how many orders wait for the operator (a number not released upstream);
+- ``otp-quotes``: once an hour, asks each mapped provider for its price of a number (``otp/quotes.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from flashpanel.db.runner import now
 from flashpanel.metrics import ORDERS_ATTENTION
-from flashpanel.otp import admin, orders, service
+from flashpanel.otp import admin, orders, quotes, service
 from flashpanel.otp.lifecycle import OtpOrder
 from flashpanel.providers import registry
 from flashpanel.providers.base import SmsState
@@ -26,6 +28,7 @@ log = logging.getLogger("flashpanel.otp.worker")
 POLL_BATCH = 50
 EXPIRE_BATCH = 100
 POLL_TIMEOUT = 10.0
+QUOTES_INTERVAL_SECONDS = 3600.0
 
 
 async def _poll_one(state: AppState, order: OtpOrder) -> int:
@@ -78,10 +81,22 @@ async def count_attention(state: AppState) -> int:
     return 0
 
 
+async def refresh_quotes(state: AppState) -> int:
+    """Ask the providers for their prices when the hour has come (at once when the worker starts)."""
+    clock = time.monotonic()
+    if clock < state.otp_quotes_next_at:
+        return 0
+    state.otp_quotes_next_at = clock + QUOTES_INTERVAL_SECONDS
+    checked = await quotes.check_quotes(state)
+    log.info("otp prices checked: %d answered, %d not", checked.asked, len(checked.failed))
+    return 0  # periodic, like otp-attention: nothing waits behind it, so the loop sleeps its interval
+
+
 ATTENTION = Loop("otp-attention", count_attention)
 LOOPS: list[Loop] = [
     Loop("otp-poll", poll_sms),
     Loop("otp-expire", expire_overdue),
     Loop("otp-interrupted", resolve_interrupted),
     ATTENTION,
+    Loop("otp-quotes", refresh_quotes),
 ]

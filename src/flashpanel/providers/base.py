@@ -128,6 +128,15 @@ class Activation:
 
 
 @dataclass(frozen=True, slots=True)
+class Quote:
+    """What a number provider says of one (country, service) now: numbers in stock, and the price of one
+    in its own currency when it says so."""
+
+    count: int
+    cost: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SmsState:
     state: Literal["waiting", "received", "cancelled"]
     code: str | None = None
@@ -149,3 +158,7 @@ class NumberProvider(Protocol):
         ...
 
     async def available(self, *, upstream_country: str, upstream_service: str) -> int: ...
+
+    async def quote(self, *, upstream_country: str, upstream_service: str) -> Quote:
+        """Stock and price of one number (the back office's cost and margin of an OTP service)."""
+        ...

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flashpanel.config import Settings
-from flashpanel.providers.base import Activation, NoNumbersAvailable, ProviderError, SmsState
+from flashpanel.providers.base import Activation, NoNumbersAvailable, ProviderError, Quote, SmsState
 
 # Numbers +1 202 555 0100 .. 0199: the North American 555-01xx range reserved for fiction.
 POOL_NUMBERS = tuple(f"+1202555{n:04d}" for n in range(100, 200))
@@ -84,6 +84,10 @@ class SimulatedNumberProvider:
 
     async def available(self, *, upstream_country: str, upstream_service: str) -> int:
         return len(self._pool((upstream_country, upstream_service)))
+
+    async def quote(self, *, upstream_country: str, upstream_service: str) -> Quote:
+        # Its numbers are fictional and cost nothing upstream: no cost, so no margin is claimed for them.
+        return Quote(count=await self.available(upstream_country=upstream_country, upstream_service=upstream_service))
 
     def set_stock(self, *, upstream_country: str, upstream_service: str, count: int) -> None:
         """Shrink (or refill) a pool, for demos and tests of running out."""

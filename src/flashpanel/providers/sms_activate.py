@@ -28,7 +28,14 @@ from typing import Any
 
 import httpx
 
-from flashpanel.providers.base import Activation, NoNumbersAvailable, ProviderError, SmsState, UpstreamBalance
+from flashpanel.providers.base import (
+    Activation,
+    NoNumbersAvailable,
+    ProviderError,
+    Quote,
+    SmsState,
+    UpstreamBalance,
+)
 from flashpanel.providers.numbers import BadNumber, read_int
 from flashpanel.providers.smm_v2 import DEFAULT_TIMEOUT, decode_json, http_client, send, text_of, to_decimal
 
@@ -219,16 +226,25 @@ class SmsActivateProvider:
 
     async def available(self, *, upstream_country: str, upstream_service: str) -> int:
         """Numbers in stock for (country, service), from ``getPrices``; 0 when not listed."""
+        quote = await self.quote(upstream_country=upstream_country, upstream_service=upstream_service)
+        return quote.count
+
+    async def quote(self, *, upstream_country: str, upstream_service: str) -> Quote:
+        """Stock and price of one number for (country, service), from ``getPrices``; a count of 0 and no
+        cost when not listed, no cost when the price is missing or unreadable (the count still counts)."""
         _body, payload = await self.call("getPrices", service=upstream_service, country=upstream_country)
         if not isinstance(payload, dict):
             raise ProviderError("malformed getPrices answer", retryable=True, token="MALFORMED")
         entry = payload.get(upstream_country, payload)
         entry = entry.get(upstream_service) if isinstance(entry, dict) else None
+        if not isinstance(entry, dict):
+            return Quote(count=0)
         try:
-            count = read_int(entry.get("count")) if isinstance(entry, dict) else None
+            count = read_int(entry.get("count"))
         except BadNumber as exc:
             raise ProviderError(f"malformed getPrices count: {exc}", retryable=True, token="MALFORMED") from None
-        return max(0, count or 0)
+        cost = to_decimal(entry.get("cost"))
+        return Quote(count=max(0, count or 0), cost=cost if cost is not None and cost > 0 else None)
 
     # -- operator actions ---------------------------------------------------------------------------
     async def balance(self) -> UpstreamBalance:

@@ -11,10 +11,11 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
 from flashpanel.accounts import catalog as accounts_catalog
-from flashpanel.admin import catalog, catalog_edit, catalog_prices, stock
+from flashpanel.admin import catalog, catalog_edit, catalog_otp, catalog_prices, stock
 from flashpanel.admin import providers as admin_providers
 from flashpanel.admin.access import CurrentOperator, OperatorView, redirect, render
 from flashpanel.admin.actions import perform
+from flashpanel.admin.forms import Action
 from flashpanel.api.context import app_state
 from flashpanel.errors import FlashpanelError
 from flashpanel.otp import catalog as otp_catalog
@@ -103,7 +104,7 @@ NewCatalogEntry = Annotated[NewCatalogEntryForm, FORM]
 async def catalog_page(request: Request[Any, Any, Any], me: CurrentOperator) -> Response[Any]:
     db = app_state(request).db
     services = await db.read(catalog.smm_services)
-    otp = await db.read(catalog.otp_services)
+    otp = await db.read(catalog_otp.otp_lines)
     products = await db.read(stock.products)
     countries = await db.read(otp_catalog.all_countries)
     categories = await db.read(accounts_catalog.list_categories)
@@ -119,6 +120,19 @@ async def catalog_page(request: Request[Any, Any, Any], me: CurrentOperator) -> 
         provider_names=provider_names,
         active="catalog",
     )
+
+
+@post("/catalog/otp-costs")
+async def check_otp_costs(request: Request[Any, Any, Any], me: CurrentOperator, data: Action) -> Response[Any]:
+    try:
+        checked = await catalog_otp.check_costs(app_state(request), actor=me.actor, request_id=data.request_id)
+    except FlashpanelError as exc:
+        return redirect(request, "/catalog", flash=exc.message, level="error")
+    text = f"Costs checked: {checked.asked} answered"
+    if checked.failed:
+        text += f"; not answered: {'; '.join(checked.failed[:5])}"
+        return redirect(request, "/catalog", flash=text, level="error")
+    return redirect(request, "/catalog", flash=f"{text}.")
 
 
 @post("/catalog/otp/{service_id:int}")
@@ -396,6 +410,7 @@ async def otp_provider(
 
 routes = [
     catalog_page,
+    check_otp_costs,
     otp_provider,
     add_to_catalog,
     set_services,
