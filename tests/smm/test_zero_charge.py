@@ -42,6 +42,9 @@ async def test_a_service_priced_at_zero_takes_no_order(
     client: httpx.AsyncClient, make_customer: Callable[..., str], add_service: Callable[..., int], db: Database
 ) -> None:
     key = make_customer(balance="10")
-    service_id = add_service(rate="0", min_quantity=10, max_quantity=100000)
+    service_id = add_service(rate="1", min_quantity=10, max_quantity=100000)
+    # A rate of 0 is refused when a service is added or edited (D73), but a row saved before that rule
+    # may still hold one: placing an order must refuse it all the same.
+    db.write_sync(lambda c: c.execute("UPDATE smm_services SET rate_cents = 0 WHERE id = ?", (service_id,)))
     assert_error(await _order(client, key, service_id, 100000), 422, "no price")
     assert _orders(db) == 0
