@@ -145,9 +145,11 @@ def _fill(path: str, shop: Shop) -> Iterator[tuple[str, bool]]:
     def valid(name: str, kind: str) -> list[str]:
         if kind == "int":
             key = "otp_order_id" if name == "order_id" and "/otp/" in path else name
+            assert key in shop.ids, f"{path}: arrange a row for {{{name}}} in _arrange"
             return [str(shop.ids[key])]
         if name == "name":
             return [shop.names["operator" if "/operators/" in path else "name"]]
+        assert name in SEGMENTS, f"{path}: add the valid values of {{{name}}} to SEGMENTS"
         return SEGMENTS[name]
 
     def hostile(kind: str) -> list[str]:
@@ -357,7 +359,7 @@ async def test_every_form_survives_hostile_fields(sweep: tuple[Sweep, Shop, list
     for route in forms:
         for url, real in _fill(route.path, shop):
             if route.multipart:
-                await _upload(run, url)
+                await _upload(run, url, product_id=str(shop.ids["product_id"]))
                 continue
             if route.form is None:
                 await run.post_form(url, {}, "no fields")
@@ -375,22 +377,25 @@ async def test_every_form_survives_hostile_fields(sweep: tuple[Sweep, Shop, list
                 fields = run.form(route, url)
                 repeated = [*fields.items(), (name, fields.get(name) or "1")]
                 await run.post_form(url, repeated, f"{name} repeated")
+    # Log-out last: whatever it is sent, it ends the session and goes back to the log-in page.
+    await run.post_form("/admin/logout", {"request_id": "r" * 200, "next": LONG, "x": "<script>"}, "junk fields")
+    assert (await run.client.get("/admin")).headers["location"] == "/admin/login"
     _passed(run)
 
 
-async def _upload(run: Sweep, url: str) -> None:
+async def _upload(run: Sweep, url: str, *, product_id: str) -> None:
     """The stock upload (multipart): hostile product ids, request ids, files and file names."""
     files = [b"user:pw\n", b"", b"\xff\xfe", b"\x00" * 100, ("a" * 10_000 + "\n").encode()]
-    for product_id, request_id, content, file_name in itertools.chain(
-        (("1", secrets.token_urlsafe(18), body, "stock.txt") for body in files),
+    for product, request_id, content, file_name in itertools.chain(
+        ((product_id, secrets.token_urlsafe(18), body, "stock.txt") for body in files),
         ((v, secrets.token_urlsafe(18), files[0], "stock.txt") for v in HOSTILE_FIELD),
-        (("1", v, files[0], "stock.txt") for v in HOSTILE_FIELD if v),
-        (("1", secrets.token_urlsafe(18), files[0], v) for v in HOSTILE_FIELD if v and "\x00" not in v),
+        ((product_id, v, files[0], "stock.txt") for v in HOSTILE_FIELD if v),
+        ((product_id, secrets.token_urlsafe(18), files[0], v) for v in HOSTILE_FIELD if v),
     ):
-        data = {"_csrf_token": run.token, "product_id": product_id, "request_id": request_id}
-        what = f"upload product_id={product_id[:20]!r} request_id={request_id[:20]!r} file={file_name[:20]!r}"
+        data = {"_csrf_token": run.token, "product_id": product, "request_id": request_id}
+        what = f"upload product_id={product[:20]!r} request_id={request_id[:20]!r} file={file_name[:20]!r}"
         await run.send("POST", url, what, data=data, files={"file": (file_name, content, "text/plain")})
-    await run.send("POST", url, "upload without a file", data={"_csrf_token": run.token, "product_id": "1"})
+    await run.send("POST", url, "upload without a file", data={"_csrf_token": run.token, "product_id": product_id})
 
 
 async def test_a_credit_with_an_overlong_request_id_is_refused_at_decoding_and_writes_nothing(
