@@ -220,6 +220,11 @@ BLANKS: dict[str, Callable[[], str]] = {
     "unit_cost": lambda: "0.50",
     "remains": lambda: "10",
     "category": lambda: "Hostile",
+    "country": lambda: "TL",  # the OTP order's country (tests/admin/conftest.py)
+    "upstream_country": lambda: "tl",
+    "upstream_service": lambda: f"up{next(_counter)}",
+    "url": lambda: "https://provider.example/api/v2",
+    "api_key": lambda: "a provider key",
 }
 
 

@@ -21,6 +21,7 @@ from flashpanel.wallet.money import to_cents
 # The columns' lengths (migration 0003): a longer text is refused by the rule, not by PostgreSQL.
 NAME_LIMIT = 100
 CODE_LIMIT = 32
+MAX_PRIORITY = 2**31 - 1  # a 32-bit integer column
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +197,10 @@ def map_provider(
     _service_exists(conn, service_id)
     if not upstream_country.strip() or not upstream_service.strip():
         raise RuleViolation("Upstream country and service must not be empty")
+    if max(len(upstream_country.strip()), len(upstream_service.strip())) > CODE_LIMIT:
+        raise RuleViolation(f"Upstream country and service codes are at most {CODE_LIMIT} characters")
+    if not -MAX_PRIORITY - 1 <= priority <= MAX_PRIORITY:
+        raise RuleViolation(f"Priority must be from {-MAX_PRIORITY - 1} to {MAX_PRIORITY}")
     provider_id = provider_id_named(conn, provider)
     conn.execute(
         "DELETE FROM otp_service_providers WHERE otp_service_id = ? AND provider_id = ?", (service_id, provider_id)
