@@ -9,6 +9,12 @@ from flashpanel.customers.service import authenticate
 from flashpanel.db.runner import Conn, Row, now
 from flashpanel.errors import NotFound, RuleViolation
 
+# The columns' lengths (migration 0004): a longer text is refused by the rule, not by PostgreSQL.
+CATEGORY_NAME_LIMIT = 100
+ICON_LIMIT = 50
+PRODUCT_NAME_LIMIT = 200
+MAX_QUANTITY = 2**31 - 1  # min_quantity and max_quantity are 32-bit integer columns
+
 
 @dataclass(frozen=True, slots=True)
 class Category:
@@ -93,6 +99,8 @@ def add_category(conn: Conn, *, name: str, icon: str = "") -> int:
     name = name.strip()
     if not name:
         raise RuleViolation("Category name must not be empty")
+    if len(name) > CATEGORY_NAME_LIMIT or len(icon.strip()) > ICON_LIMIT:
+        raise RuleViolation(f"A category's name is at most {CATEGORY_NAME_LIMIT} characters, its icon {ICON_LIMIT}")
     if conn.one("SELECT 1 FROM account_categories WHERE name = ?", (name,)) is not None:
         raise RuleViolation(f"Category {name!r} already exists")
     category_id = conn.scalar(
@@ -127,12 +135,16 @@ def get_product(conn: Conn, *, product_id: int) -> Product:
 def _check_product(*, name: str, price_cents: int, min_quantity: int, max_quantity: int) -> None:
     if not name.strip():
         raise RuleViolation("Product name must not be empty")
+    if len(name.strip()) > PRODUCT_NAME_LIMIT:
+        raise RuleViolation(f"Product name must be at most {PRODUCT_NAME_LIMIT} characters")
     if price_cents <= 0:
         raise RuleViolation("Price must be positive")
     if min_quantity < 1:
         raise RuleViolation("Minimum quantity must be at least 1")
     if max_quantity < min_quantity:
         raise RuleViolation("Maximum quantity must not be below the minimum")
+    if max_quantity > MAX_QUANTITY:
+        raise RuleViolation(f"Maximum quantity must be at most {MAX_QUANTITY}")
 
 
 def add_product(

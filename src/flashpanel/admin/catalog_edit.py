@@ -11,6 +11,7 @@ from flashpanel.accounts import catalog as accounts_catalog
 from flashpanel.admin.actions import audited
 from flashpanel.admin.audit import Actor, record, refuse_a_seen_form
 from flashpanel.admin.roles import Permission, require
+from flashpanel.bounds import INTEGER, read_integer, within
 from flashpanel.db.runner import Conn
 from flashpanel.errors import RuleViolation
 from flashpanel.otp import catalog as otp_catalog
@@ -31,7 +32,10 @@ def parse_count(text: str, *, what: str) -> int:
     stripped = text.strip()
     if not (stripped.isascii() and stripped.isdigit()):
         raise RuleViolation(f"{what} must be a whole number, got {text!r}")
-    return int(stripped)
+    number = read_integer(stripped)
+    if number is None or not within(number, INTEGER):
+        raise RuleViolation(f"{what} is too large")
+    return number
 
 
 def start(conn: Conn, actor: Actor, request_id: str | None) -> None:

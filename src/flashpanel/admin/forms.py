@@ -7,8 +7,31 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
+from litestar.params import Parameter
 
+from flashpanel.bounds import INT64_MAX, INT64_MIN
+from flashpanel.errors import BadRequest
 from flashpanel.web.forms import FORM
+
+# A form's one-time id, as ``new_request_id`` makes them (24 characters of the URL-safe alphabet). The audit
+# log's column holds 64, and a bulk action records each item under ``<request_id>:<position>``: an id past
+# 48 characters is refused when the form is decoded (400) rather than by the database mid-action.
+REQUEST_ID_MAX_LENGTH = 48
+RequestId = Annotated[str, msgspec.Meta(max_length=REQUEST_ID_MAX_LENGTH, pattern=r"^[A-Za-z0-9_:.-]*$")]
+# An integer field (an id, a balance in cents): past 64 bits it fits no database column, so decoding refuses it.
+Int64 = Annotated[int, msgspec.Meta(ge=INT64_MIN, le=INT64_MAX)]
+# The same bound for an integer in a page's query (``?before=``): a value past it is a 400, not a database error.
+QueryInt = Annotated[int | None, Parameter(ge=INT64_MIN, le=INT64_MAX)]
+MALFORMED = "The form was incomplete or malformed. Go back and check every field."
+
+
+def request_id_of(text: str) -> str | None:
+    """The request id of a form decoded by hand (the multipart stock upload), checked as ``RequestId`` is;
+    None when the form has none."""
+    try:
+        return msgspec.convert(text, RequestId) or None
+    except msgspec.ValidationError:
+        raise BadRequest(MALFORMED) from None
 
 
 class OperatorLoginForm(msgspec.Struct):
@@ -24,31 +47,31 @@ class CodeForm(msgspec.Struct):
 class AdjustForm(msgspec.Struct):
     amount: str
     note: str
-    seen_balance_cents: int
-    request_id: str
+    seen_balance_cents: Int64
+    request_id: RequestId
     direction: str = "credit"  # credit | debit
 
 
 class NewCustomerForm(msgspec.Struct):
-    request_id: str
+    request_id: RequestId
     username: str
     email: str = ""
 
 
 class ActionForm(msgspec.Struct):
-    request_id: str
+    request_id: RequestId
     note: str = ""
 
 
 class SetStatusForm(msgspec.Struct):
-    request_id: str
+    request_id: RequestId
     status: str
     remains: str = ""
     note: str = ""
 
 
 class NewOperatorForm(msgspec.Struct):
-    request_id: str
+    request_id: RequestId
     name: str
     role: str
     password: str
@@ -56,14 +79,14 @@ class NewOperatorForm(msgspec.Struct):
 
 
 class ResendForm(msgspec.Struct):
-    request_id: str
+    request_id: RequestId
     checked: str = ""  # the checkbox "I checked at the provider..." (absent when not ticked)
     note: str = ""
 
 
 class BulkForm(msgspec.Struct):
-    order_ids: list[int] | int = msgspec.field(default_factory=list)
-    request_id: str = ""
+    order_ids: list[Int64] | Int64 = msgspec.field(default_factory=list)
+    request_id: RequestId = ""
     confirm: str = ""
 
 

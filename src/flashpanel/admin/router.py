@@ -16,6 +16,7 @@ from litestar.middleware.csrf import CSRFMiddleware
 from litestar.response import Redirect
 
 from flashpanel.admin.access import OperatorLoginRequired, admin_of, allowed_addresses_only, render, require_operator
+from flashpanel.admin.forms import MALFORMED
 from flashpanel.admin.pages import (
     audit,
     catalog,
@@ -28,13 +29,15 @@ from flashpanel.admin.pages import (
     payments,
     stock,
 )
-from flashpanel.errors import FlashpanelError
+from flashpanel.bounds import INTEGER, within
+from flashpanel.errors import BadRequest, FlashpanelError, NotFound
 from flashpanel.web.router import csrf_config
 from flashpanel.web.security import as_response_headers, page_headers
 from flashpanel.web.site import WebSite
 
 log = logging.getLogger("flashpanel.admin")
 
+NUL_REFUSED = "A field holds a NUL character, which no text in the back office may contain. Check what was pasted."
 CSRF_REFUSED = (
     "This form was not sent from a page of this panel, or it has expired. Go back, reload the page and try again."
 )
@@ -53,7 +56,7 @@ def _error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     elif isinstance(exc, NotFoundException):
         status, message = 404, "There is no page at this address."
     elif isinstance(exc, ValidationException):
-        status, message = 400, "The form was incomplete or malformed. Go back and check every field."
+        status, message = 400, MALFORMED
     elif isinstance(exc, HTTPException) and exc.status_code < 500:
         status, message = exc.status_code, str(exc.detail)
     else:
@@ -67,6 +70,19 @@ def _error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         429: "Too many attempts",
     }
     return render(request, "admin/error.html", status=status, title=title.get(status, "Refused"), message=message)
+
+
+async def refuse_unstorable_input(request: Request[Any, Any, Any]) -> None:
+    """Before any page runs: input that no page can take, refused in one place. An id in the path past
+    64 bits names nothing (404, as an unknown id; the database's integers stop there). A NUL character in
+    the query or a form is refused (400): PostgreSQL's text cannot hold one, and no field means one."""
+    if any(isinstance(v, int) and not within(v, INTEGER) for v in request.path_params.values()):
+        raise NotFound("There is no page at this address.")
+    texts = [v for _, v in request.query_params.multi_items()]
+    if request.content_type[0] == "application/x-www-form-urlencoded":
+        texts += [v for _, v in (await request.form()).multi_items() if isinstance(v, str)]
+    if any("\x00" in text for text in texts):
+        raise BadRequest(NUL_REFUSED)
 
 
 def admin_router(site: WebSite) -> Router:
@@ -87,6 +103,7 @@ def admin_router(site: WebSite) -> Router:
         middleware=[DefineMiddleware(CSRFMiddleware, config=csrf_config(site))],
         dependencies={"me": Provide(require_operator)},
         guards=[allowed_addresses_only],
+        before_request=refuse_unstorable_input,
         response_headers=as_response_headers(page_headers()),
         # Every kind the app maps (api/errors.py) is mapped here too: the closest layer's handler for the
         # most specific kind wins, so ``Exception`` alone would leave HTTPException (the CSRF middleware's

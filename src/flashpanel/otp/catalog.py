@@ -11,11 +11,17 @@ from decimal import Decimal
 
 import msgspec
 
+from flashpanel.bounds import ID, read_integer, within
 from flashpanel.db.runner import Conn, Row
 from flashpanel.db.typed import all_as
 from flashpanel.errors import NotFound, RuleViolation
 from flashpanel.providers.sale import provider_id_named, takes_orders
 from flashpanel.wallet.money import to_cents
+
+# The columns' lengths (migration 0003): a longer text is refused by the rule, not by PostgreSQL.
+NAME_LIMIT = 100
+CODE_LIMIT = 32
+MAX_PRIORITY = 2**31 - 1  # a 32-bit integer column
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +99,10 @@ def services_of_country(conn: Conn, *, country_id: int, simulators: bool) -> lis
 def country_id_of(conn: Conn, *, country: str) -> int:
     """A country given by id or ISO code."""
     text = country.strip()
+    number = read_integer(text) if text.isdigit() else None
     country_id = (
-        conn.scalar("SELECT id FROM otp_countries WHERE id = ?", (int(text),))
-        if text.isdigit()
+        conn.scalar("SELECT id FROM otp_countries WHERE id = ?", (number,))
+        if number is not None and within(number, ID)
         else conn.scalar("SELECT id FROM otp_countries WHERE code = ?", (text.upper(),))
     )
     if country_id is None:
@@ -107,6 +114,8 @@ def add_country(conn: Conn, *, name: str, code: str) -> int:
     name, code = name.strip(), code.strip().upper()
     if not name:
         raise RuleViolation("Country name must not be empty")
+    if len(name) > NAME_LIMIT:
+        raise RuleViolation(f"Country name must be at most {NAME_LIMIT} characters")
     if len(code) != 2 or not code.isascii() or not code.isalpha():
         raise RuleViolation(f"Country code must be 2 letters (ISO 3166-1 alpha-2), got {code!r}")
     if conn.one("SELECT 1 FROM otp_countries WHERE code = ?", (code,)) is not None:
@@ -132,6 +141,8 @@ def add_service(conn: Conn, *, country: str, name: str, code: str, price: Decima
     name, code = name.strip(), code.strip()
     if not name or not code:
         raise RuleViolation("Service name and code must not be empty")
+    if len(name) > NAME_LIMIT or len(code) > CODE_LIMIT:
+        raise RuleViolation(f"A service's name is at most {NAME_LIMIT} characters, its code {CODE_LIMIT}")
     if conn.one("SELECT 1 FROM otp_services WHERE country_id = ? AND code = ?", (country_id, code)) is not None:
         raise RuleViolation(f"Service {code!r} already exists in that country")
     service_id = conn.scalar(
@@ -186,6 +197,10 @@ def map_provider(
     _service_exists(conn, service_id)
     if not upstream_country.strip() or not upstream_service.strip():
         raise RuleViolation("Upstream country and service must not be empty")
+    if max(len(upstream_country.strip()), len(upstream_service.strip())) > CODE_LIMIT:
+        raise RuleViolation(f"Upstream country and service codes are at most {CODE_LIMIT} characters")
+    if not -MAX_PRIORITY - 1 <= priority <= MAX_PRIORITY:
+        raise RuleViolation(f"Priority must be from {-MAX_PRIORITY - 1} to {MAX_PRIORITY}")
     provider_id = provider_id_named(conn, provider)
     conn.execute(
         "DELETE FROM otp_service_providers WHERE otp_service_id = ? AND provider_id = ?", (service_id, provider_id)

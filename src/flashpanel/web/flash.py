@@ -45,7 +45,14 @@ def decode(secret: bytes, value: str) -> list[Flash]:
         return []
 
 
+# A browser drops a cookie past 4 KB, and the message with it. A refusal may quote what was typed (a 10 kB
+# price): the text is cut here so that even escaped non-ASCII text (8 bytes a character, encoded) fits.
+MAX_FLASH_CHARACTERS = 400
+
+
 def add_flash(response: Response[Any], secret: bytes, text: str, level: Level = "success", *, secure: bool) -> None:
+    if len(text) > MAX_FLASH_CHARACTERS:
+        text = text[: MAX_FLASH_CHARACTERS - 1] + "…"
     response.set_cookie(
         FLASH_COOKIE,
         encode(secret, [Flash(level, text)]),

@@ -10,6 +10,7 @@ from litestar.params import FromQuery
 
 from flashpanel.admin import audit
 from flashpanel.admin.access import CurrentOperator, render
+from flashpanel.admin.forms import QueryInt
 from flashpanel.api.context import app_state
 from flashpanel.errors import RuleViolation
 from flashpanel.web.security import page_headers
@@ -48,7 +49,7 @@ async def audit_page(
     outcome: FromQuery[str] = "",
     since: FromQuery[str] = "",
     until: FromQuery[str] = "",
-    before: FromQuery[int | None] = None,
+    before: QueryInt = None,
 ) -> Response[Any]:
     query = {
         "actor": actor,

@@ -15,7 +15,7 @@ from flashpanel.admin import catalog, catalog_edit, catalog_otp, catalog_prices,
 from flashpanel.admin import providers as admin_providers
 from flashpanel.admin.access import CurrentOperator, OperatorView, redirect, render
 from flashpanel.admin.actions import perform
-from flashpanel.admin.forms import Action
+from flashpanel.admin.forms import Action, Int64, RequestId
 from flashpanel.api.context import app_state
 from flashpanel.errors import FlashpanelError
 from flashpanel.otp import catalog as otp_catalog
@@ -25,10 +25,10 @@ from flashpanel.web.forms import FORM
 
 
 class ServicesForm(msgspec.Struct):
-    request_id: str
+    request_id: RequestId
     action: str  # enable | disable | markup
     markup: str = ""
-    service_ids: list[int] | int = msgspec.field(default_factory=list)
+    service_ids: list[Int64] | Int64 = msgspec.field(default_factory=list)
 
 
 Services = Annotated[ServicesForm, FORM]
@@ -40,7 +40,7 @@ CLEARTEXT = (
 
 
 class ProviderForm(msgspec.Struct):
-    request_id: str
+    request_id: RequestId
     url: str = ""
     api_key: str = ""  # write-only: never shown again, never audited
     exchange_rate: str = ""
@@ -51,7 +51,7 @@ ProviderAction = Annotated[ProviderForm, FORM]
 
 
 class NewProviderForm(msgspec.Struct):
-    request_id: str
+    request_id: RequestId
     name: str = ""
     kind: str = ""
     url: str = ""
@@ -64,7 +64,7 @@ NewProvider = Annotated[NewProviderForm, FORM]
 
 
 class PriceForm(msgspec.Struct):
-    request_id: str
+    request_id: RequestId
     price: str = ""
     status: str = "active"  # active | disabled
 
@@ -75,7 +75,7 @@ Price = Annotated[PriceForm, FORM]
 class NewCatalogEntryForm(msgspec.Struct):
     """Every "add" form of the catalog page; each action reads the fields it needs."""
 
-    request_id: str
+    request_id: RequestId
     name: str = ""
     code: str = ""
     country: str = ""
@@ -88,7 +88,7 @@ class NewCatalogEntryForm(msgspec.Struct):
 
 
 class OtpProviderForm(msgspec.Struct):
-    request_id: str
+    request_id: RequestId
     service_id: str = ""
     provider: str = ""
     upstream_country: str = ""

@@ -11,6 +11,7 @@ from litestar.params import FromPath
 from flashpanel.admin import catalog_smm
 from flashpanel.admin.access import CurrentOperator, redirect
 from flashpanel.admin.actions import perform
+from flashpanel.admin.forms import RequestId
 from flashpanel.api.context import app_state
 from flashpanel.errors import FlashpanelError
 from flashpanel.web.forms import FORM
@@ -21,7 +22,7 @@ CHECKED = "yes"  # the value of a ticked switch; an unticked checkbox sends noth
 class SmmServiceForm(msgspec.Struct):
     """Both SMM forms: the edit form sends ``status``, the add form ``active`` and ``type``."""
 
-    request_id: str
+    request_id: RequestId
     name: str = ""
     category: str = ""
     provider: str = ""

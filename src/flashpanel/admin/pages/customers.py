@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery
 from flashpanel.admin import customers
 from flashpanel.admin.access import CurrentOperator, OperatorView, redirect, render
 from flashpanel.admin.actions import perform
-from flashpanel.admin.forms import Action, ActionForm, Adjust, NewCustomer
+from flashpanel.admin.forms import Action, ActionForm, Adjust, NewCustomer, QueryInt
 from flashpanel.api.context import app_state
 from flashpanel.customers.accounts import reset_link
 from flashpanel.errors import FlashpanelError
@@ -67,7 +67,7 @@ async def customer_page(
     request: Request[Any, Any, Any],
     me: CurrentOperator,
     customer_id: FromPath[int],
-    before: FromQuery[int | None] = None,
+    before: QueryInt = None,
 ) -> Response[Any]:
     return await _customer(request, customer_id, before=before)
 

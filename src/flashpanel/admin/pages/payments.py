@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery
 from flashpanel.admin import payments
 from flashpanel.admin.access import CurrentOperator, redirect, render
 from flashpanel.admin.actions import perform
-from flashpanel.admin.forms import Action
+from flashpanel.admin.forms import Action, QueryInt
 from flashpanel.api.context import app_state
 from flashpanel.errors import FlashpanelError
 from flashpanel.payments.gateways import gateways_of
@@ -25,7 +25,7 @@ async def payment_list(
     status: FromQuery[str] = "",
     gateway: FromQuery[str] = "",
     customer: FromQuery[str] = "",
-    customer_id: FromQuery[int | None] = None,
+    customer_id: QueryInt = None,
 ) -> Response[Any]:
     flt = payments.TopupFilter(
         status=status if status in STATUSES else None,

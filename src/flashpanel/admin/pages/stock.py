@@ -13,7 +13,9 @@ from litestar.params import Body, FromPath
 from flashpanel.admin import stock
 from flashpanel.admin.access import CurrentOperator, redirect, render
 from flashpanel.admin.actions import perform
+from flashpanel.admin.forms import Int64, RequestId, request_id_of
 from flashpanel.api.context import app_state
+from flashpanel.bounds import ID, read_integer, within
 from flashpanel.errors import FlashpanelError, RuleViolation
 from flashpanel.wallet.money import InvalidAmount, parse_amount, to_cents
 from flashpanel.web.forms import FORM
@@ -38,10 +40,9 @@ async def upload(request: Request[Any, Any, Any], me: CurrentOperator, data: Mul
     try:
         if not isinstance(upload_file, UploadFile):
             raise RuleViolation("Choose a stock file to upload")
-        try:
-            product_id = int(str(data.get("product_id", "")))
-        except ValueError:
-            raise RuleViolation("Choose a product") from None
+        product_id = read_integer(str(data.get("product_id", "")))
+        if product_id is None or not within(product_id, ID):
+            raise RuleViolation("Choose a product")
         lines = stock.decode_file(await upload_file.read())
         job_id = await perform(
             state.db,
@@ -50,7 +51,7 @@ async def upload(request: Request[Any, Any, Any], me: CurrentOperator, data: Mul
             product_id=product_id,
             total_lines=len(lines),
             file_name=upload_file.filename or "",
-            request_id=str(data.get("request_id") or "") or None,
+            request_id=request_id_of(str(data.get("request_id") or "")),
         )
     except FlashpanelError as exc:
         return await _stock_page(request, error=exc.message, status=exc.status_code)
@@ -72,8 +73,8 @@ async def import_progress(request: Request[Any, Any, Any], me: CurrentOperator, 
 
 
 class RemoveForm(msgspec.Struct):
-    request_id: str
-    item_ids: list[int] | int = msgspec.field(default_factory=list)
+    request_id: RequestId
+    item_ids: list[Int64] | Int64 = msgspec.field(default_factory=list)
 
 
 @get("/stock/products/{product_id:int}")
@@ -109,7 +110,7 @@ async def remove_items(
 
 
 class UnitCostForm(msgspec.Struct):
-    request_id: str
+    request_id: RequestId
     unit_cost: str = ""  # empty: unknown
 
 
