@@ -38,16 +38,20 @@ from tests.web.support import PASSWORD, PageForms, csrf_token, sign_up
 INT64_MAX = 2**63 - 1
 LONG = "x" * 10_000
 SESSION_COOKIE = "fp_session"
+HTMX = {"HX-Request": "true"}
+# Addresses to go to after a form (log-in's ``next``) that a browser would take off the site.
+OFFSITE = ["//evil.example/", "/\t/evil.example", "/\r\nX-Injected: 1", "/\\evil.example"]
 # Values a form field may be sent with; each is tried in each field of each form, one field at a time.
 HOSTILE_FIELD = [
     "", " ", "<script>alert(1)</script>", "abc", "-1", "0", "-100.00", "1.123456789", "99999999999999999999",
     str(INT64_MAX + 1), "1e309", "NaN", "Infinity", "0x10", "\uff15", "1,000", "\x00", "a\x00b",
     "\u202e\U0001f600 ünïcødé", "' OR 1=1 --", "r" * 65, "r" * 300, LONG, str(2**31), str(INT64_MAX),
-    "1|https://example.com/a|100\n" * 3, "e" * 250 + "@example.com", "https://example.com/" + "a" * 3000,
+    "1|https://example.com/a|100\n" * 3, *OFFSITE,
+    "e" * 250 + "@example.com", "https://example.com/" + "a" * 3000,
 ]  # fmt: skip
 HOSTILE_QUERY = [
     "<script>alert(1)</script>", "-1", "0", "99999999999999999999", str(INT64_MAX + 1), "abc", "NaN",
-    "\x00", "\u202e\U0001f600", "' OR 1=1 --", LONG, "", "1", "//evil.example", "https://evil.example/",
+    "\x00", "\u202e\U0001f600", "' OR 1=1 --", LONG, "", "1", "https://evil.example/", *OFFSITE,
 ]  # fmt: skip
 HOSTILE_IDS = [0, -1, INT64_MAX, INT64_MAX + 1, 10**20]
 HOSTILE_SEGMENTS = ["nothing-here", "x" * 300, LONG, "ünï", "<script>", "-1", "a%00b", "..%2f..%2fetc"]
@@ -183,7 +187,8 @@ class Sweep:
             return f"a cookie of {max(len(c) for c in cookies)} bytes"
         if status == 303:
             location = response.headers["location"]
-            if not location.startswith("/") or location.startswith("//"):
+            # A browser drops tabs and line breaks from an address: "/\t/evil.example" is another site.
+            if not location.startswith("/") or re.sub(r"[\t\r\n]", "", location).startswith(("//", "/\\")):
                 return f"303 out of the panel: {location[:120]}"
             flashes = decode(self.secret, response.cookies.get(FLASH_COOKIE) or "")
             refused = any(f.level == "error" for f in flashes)
@@ -213,10 +218,13 @@ class Sweep:
                 fields[info.name] = value
         return fields
 
-    async def post_form(self, url: str, fields: dict[str, str] | list[tuple[str, str]], what: str) -> None:
+    async def post_form(
+        self, url: str, fields: dict[str, str] | list[tuple[str, str]], what: str, *, htmx: bool = False
+    ) -> None:
         items = list(fields.items()) if isinstance(fields, dict) else fields
         body = urlencode([("_csrf_token", self.token), *items])
-        await self.send("POST", url, what, content=body, headers={"content-type": "application/x-www-form-urlencoded"})
+        headers = {"content-type": "application/x-www-form-urlencoded", **(HTMX if htmx else {})}
+        await self.send("POST", url, what, content=body, headers=headers)
 
     def passed(self) -> None:
         books = self.db.read_sync(check_books)
@@ -235,6 +243,8 @@ async def run_sweep(run: Sweep, routes: list[Route]) -> None:
                     for name in (*route.query, "unknown"):
                         for value in HOSTILE_QUERY:
                             await run.send("GET", url, f"{name}={value[:30]!r}", params={name: value})
+                            what = f"htmx {name}={value[:30]!r}"  # the fragment the page swaps in
+                            await run.send("GET", url, what, params={name: value}, headers=HTMX)
                         await run.send("GET", url, f"{name} repeated", params=[(name, "1"), (name, "2")])
     run.token = await csrf_token(run.client, "/login" if run.customer_id is None else "/profile")
     for route in routes:
@@ -247,6 +257,7 @@ async def run_sweep(run: Sweep, routes: list[Route]) -> None:
             await run.post_form(url, run.form(route), "as shown")
             if real:
                 await _hostile_fields(run, route)
+                await _odd_bodies(run, next(run.segments(route.path))[0])
 
 
 async def _hostile_fields(run: Sweep, route: Route) -> None:
@@ -261,11 +272,24 @@ async def _hostile_fields(run: Sweep, route: Route) -> None:
         name = info.name
         for value in HOSTILE_FIELD:
             await run.post_form(real(), {**run.form(route), name: value}, f"{name}={value[:30]!r}")
+            # As htmx sends it: some forms answer with the fragment they swap in place of the page.
+            await run.post_form(real(), {**run.form(route), name: value}, f"htmx {name}={value[:30]!r}", htmx=True)
         without = {k: v for k, v in run.form(route).items() if k != name}
         await run.post_form(real(), without, f"{name} missing")
         fields = run.form(route)
         await run.post_form(real(), [*fields.items(), (name, fields.get(name) or "1")], f"{name} repeated")
         await run.post_form(real(), [*fields.items(), (name, "x"), (name, LONG)], f"{name} as a list")
+
+
+async def _odd_bodies(run: Sweep, url: str) -> None:
+    """Bodies no form of the panel sends: another encoding, bytes that are not text, broken escapes."""
+    csrf = {"x-csrftoken": run.token}
+    form = {**csrf, "content-type": "application/x-www-form-urlencoded"}
+    await run.send("POST", url, "multipart", headers=csrf, data={"email": "a\x00b"}, files={"f": ("a.txt", b"x")})
+    await run.send("POST", url, "json", headers=csrf, json={"email": ["a"], "amount": 1})
+    await run.send("POST", url, "not text", headers=form, content=b"email=\xff\xfe&amount=\xc3")
+    await run.send("POST", url, "broken escapes", headers=form, content=b"a=%ZZ&&=&email=%00&%")
+    await run.send("POST", url, "no body", headers={**csrf, "content-type": "text/plain"}, content=b"")
 
 
 def _arrange(db: Database, settings: Settings) -> dict[str, int]:
@@ -319,6 +343,8 @@ async def test_every_visitor_page_and_form_survives_hostile_input(
     client.cookies.delete(SESSION_COOKIE)
     routes = [r for r in panel_routes(app) if not r.customer]
     assert {r.path for r in routes} >= {"/", "/signup", "/login", "/forgot", "/reset/{token:str}"}
+    # A customer's pages, asked for logged out, send to the log-in page with the address to come back to.
+    routes += [r for r in panel_routes(app) if r.customer and r.method == "GET" and "{" not in r.path]
     run = Sweep(client, db, app.state.web.secret, ids, None)
     await run_sweep(run, routes)
     signed_up = db.read_sync(lambda conn: conn.scalar("SELECT COUNT(*) FROM customers"))
@@ -337,3 +363,14 @@ async def test_a_nul_character_is_a_400_and_an_order_id_past_64_bits_is_a_404(cu
     assert missing.status_code == 404 and "There is no page at this address." in missing.text
     malformed = await client.get("/wallet", params={"before": INT64_MAX + 1})
     assert malformed.status_code == 400
+
+
+async def test_a_log_in_asked_to_go_elsewhere_stays_on_the_panel(client: httpx.AsyncClient) -> None:
+    await sign_up(client, "wanderer")
+    for target in OFFSITE:
+        client.cookies.delete(SESSION_COOKIE)
+        token = await csrf_token(client, "/login")
+        fields = {"_csrf_token": token, "login": "wanderer", "password": PASSWORD, "next": target}
+        location = (await client.post("/login", data=fields)).headers["location"]
+        assert location.startswith("/") and not location.startswith("//"), location
+        assert not re.search(r"[\t\r\n\\]", location), location  # what is left is encoded: a path on this site
