@@ -72,7 +72,6 @@ BLANKS: dict[str, Callable[[], str]] = {
     "link": lambda: "https://example.com/a-profile",
     "quantity": lambda: "1000",
     "/accounts quantity": lambda: "1",
-    "orders": lambda: "",  # filled by the sweep with a service on sale
 }
 
 
@@ -212,7 +211,7 @@ class Sweep:
             blank = BLANKS.get(f"{route.path} {info.name}") or BLANKS.get(info.name)
             if not value and blank:
                 value = blank()
-            if info.name == "orders":
+            if info.name == "orders":  # a mass order: one line of a service on sale
                 value = f"{self.ids['service']}|https://example.com/mass|100"
             if value or info.required:
                 fields[info.name] = value
@@ -293,9 +292,9 @@ async def _odd_bodies(run: Sweep, url: str) -> None:
 
 
 def _arrange(db: Database, settings: Settings) -> dict[str, int]:
+    """The demo catalog on sale, and uma, for whom the sweep issues password reset links."""
     db.write_sync(seed_catalog, secrets=open_secret_box(settings.secret_key_file))
-    owner = customers.create_customer
-    db.write_sync(owner, name="uma", initial_balance=Decimal(0))
+    db.write_sync(customers.create_customer, name="uma", initial_balance=Decimal(0))
     service = db.read_sync(lambda conn: conn.scalar("SELECT MIN(id) FROM smm_services WHERE active"))
     return {"owner": db.read_sync(customers.customer_id_by_name, name="uma"), "service": int(service or 0)}
 
