@@ -15,7 +15,6 @@ import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlencode
 
@@ -34,6 +33,7 @@ from flashpanel.wallet.invariants import check_books
 from flashpanel.web.flash import FLASH_COOKIE, decode
 from tests.admin.conftest import customer_id
 from tests.admin.support import OPERATOR_PASSWORD, csrf, enrol_and_log_in, make_operator
+from tests.web.support import PageForms
 
 INT64_MAX = 2**63 - 1
 LONG = "x" * 10_000
@@ -169,41 +169,6 @@ def _fill(path: str, shop: Shop) -> Iterator[tuple[str, bool]]:
             yield build({**base, name: value}), False
 
 
-class _Forms(HTMLParser):
-    """Every form of a page: its action and the values a browser would send as the page shows them."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: dict[str, dict[str, str]] = {}
-        self.stateful: set[str] = set()  # forms with a hidden field of state (a balance as seen)
-        self.action: str | None = None
-        self.select: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attr = dict(attrs)
-        if tag == "form" and (attr.get("method") or "").lower() == "post":
-            self.action = str(attr.get("action"))
-            self.forms.setdefault(self.action, {})
-        elif self.action is None:
-            return
-        fields = self.forms[self.action]
-        name = attr.get("name")
-        if tag in ("input", "textarea") and name and (attr.get("type") != "checkbox" or "checked" in attr):
-            fields[name] = attr.get("value") or ""
-            if attr.get("type") == "hidden" and name not in ("_csrf_token", "request_id"):
-                self.stateful.add(self.action)
-        elif tag == "select":
-            self.select = name
-        elif tag == "option" and self.select and (self.select not in fields or "selected" in attr):
-            fields[self.select] = attr.get("value") or ""
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "form":
-            self.action = None
-        elif tag == "select":
-            self.select = None
-
-
 # What a field holds when the page leaves it blank (a new thing's name, an amount to type).
 _counter = itertools.count(1)
 BLANKS: dict[str, Callable[[], str]] = {
@@ -243,7 +208,7 @@ class Sweep:
     async def read_page(self, url: str, *, again: bool = False) -> None:
         """Learn the forms ``url`` shows; ``again``: after a change, so that a form with hidden state
         carries what the page shows now (a customer's balance as seen, which a credit changed)."""
-        reader = _Forms()
+        reader = PageForms()
         reader.feed((await self.client.get(url)).text)
         for action, fields in reader.forms.items():
             if again or action not in self.forms:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from html.parser import HTMLParser
 from typing import Any
 
 import httpx
@@ -61,3 +62,38 @@ async def panel_client(
             yield client
     finally:
         await stop(app)
+
+
+class PageForms(HTMLParser):
+    """Every form of a page: its action and the values a browser would send as the page shows them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: dict[str, dict[str, str]] = {}
+        self.stateful: set[str] = set()  # forms with a hidden field of state (a balance as seen)
+        self.action: str | None = None
+        self.select: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attr = dict(attrs)
+        if tag == "form" and (attr.get("method") or "").lower() == "post":
+            self.action = str(attr.get("action"))
+            self.forms.setdefault(self.action, {})
+        elif self.action is None:
+            return
+        fields = self.forms[self.action]
+        name = attr.get("name")
+        if tag in ("input", "textarea") and name and (attr.get("type") != "checkbox" or "checked" in attr):
+            fields[name] = attr.get("value") or ""
+            if attr.get("type") == "hidden" and name not in ("_csrf_token", "request_id"):
+                self.stateful.add(self.action)
+        elif tag == "select":
+            self.select = name
+        elif tag == "option" and self.select and (self.select not in fields or "selected" in attr):
+            fields[self.select] = attr.get("value") or ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.action = None
+        elif tag == "select":
+            self.select = None

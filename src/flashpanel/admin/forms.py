@@ -7,21 +7,17 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
-from litestar.params import Parameter
 
-from flashpanel.bounds import INT64_MAX, INT64_MIN
 from flashpanel.errors import BadRequest
 from flashpanel.web.forms import FORM
+from flashpanel.web.unstorable import Int64 as Int64  # the back office's pages import the bounded integers
+from flashpanel.web.unstorable import QueryInt as QueryInt  # from here; one definition for both panels (D77)
 
 # A form's one-time id, as ``new_request_id`` makes them (24 characters of the URL-safe alphabet). The audit
 # log's column holds 64, and a bulk action records each item under ``<request_id>:<position>``: an id past
 # 48 characters is refused when the form is decoded (400) rather than by the database mid-action.
 REQUEST_ID_MAX_LENGTH = 48
 RequestId = Annotated[str, msgspec.Meta(max_length=REQUEST_ID_MAX_LENGTH, pattern=r"^[A-Za-z0-9_:.-]*$")]
-# An integer field (an id, a balance in cents): past 64 bits it fits no database column, so decoding refuses it.
-Int64 = Annotated[int, msgspec.Meta(ge=INT64_MIN, le=INT64_MAX)]
-# The same bound for an integer in a page's query (``?before=``): a value past it is a 400, not a database error.
-QueryInt = Annotated[int | None, Parameter(ge=INT64_MIN, le=INT64_MAX)]
 MALFORMED = "The form was incomplete or malformed. Go back and check every field."
 
 

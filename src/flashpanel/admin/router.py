@@ -29,15 +29,14 @@ from flashpanel.admin.pages import (
     payments,
     stock,
 )
-from flashpanel.bounds import INTEGER, within
-from flashpanel.errors import BadRequest, FlashpanelError, NotFound
+from flashpanel.errors import FlashpanelError
 from flashpanel.web.router import csrf_config
 from flashpanel.web.security import as_response_headers, page_headers
 from flashpanel.web.site import WebSite
+from flashpanel.web.unstorable import refuse_unstorable_input
 
 log = logging.getLogger("flashpanel.admin")
 
-NUL_REFUSED = "A field holds a NUL character, which no text in the back office may contain. Check what was pasted."
 CSRF_REFUSED = (
     "This form was not sent from a page of this panel, or it has expired. Go back, reload the page and try again."
 )
@@ -70,19 +69,6 @@ def _error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         429: "Too many attempts",
     }
     return render(request, "admin/error.html", status=status, title=title.get(status, "Refused"), message=message)
-
-
-async def refuse_unstorable_input(request: Request[Any, Any, Any]) -> None:
-    """Before any page runs: input that no page can take, refused in one place. An id in the path past
-    64 bits names nothing (404, as an unknown id; the database's integers stop there). A NUL character in
-    the query or a form is refused (400): PostgreSQL's text cannot hold one, and no field means one."""
-    if any(isinstance(v, int) and not within(v, INTEGER) for v in request.path_params.values()):
-        raise NotFound("There is no page at this address.")
-    texts = [v for _, v in request.query_params.multi_items()]
-    if request.content_type[0] == "application/x-www-form-urlencoded":
-        texts += [v for _, v in (await request.form()).multi_items() if isinstance(v, str)]
-    if any("\x00" in text for text in texts):
-        raise BadRequest(NUL_REFUSED)
 
 
 def admin_router(site: WebSite) -> Router:

@@ -89,6 +89,8 @@ def handle_html_error(request: Request[Any, Any, Any], exc: Exception) -> Respon
     if isinstance(exc, MethodNotAllowedException):
         return error_page(request, 405, "This address does not answer that kind of request.")
     if isinstance(exc, ValidationException):
+        if request.method == "GET":  # a query parameter the page cannot read (``?before=`` past 64 bits)
+            return error_page(request, 400, "This address holds a value the page cannot read. Check the link.")
         return error_page(request, 400, "The form was incomplete. Go back and fill in every field.")
     if isinstance(exc, HTTPException) and exc.status_code < 500:
         return error_page(request, exc.status_code, str(exc.detail))

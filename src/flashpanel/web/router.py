@@ -25,6 +25,7 @@ from flashpanel.web.pages import accounts, home, orders, otp, payments, profile,
 from flashpanel.web.security import BASE_HEADERS, as_response_headers, page_headers
 from flashpanel.web.site import WebSite
 from flashpanel.web.templating import STATIC
+from flashpanel.web.unstorable import refuse_unstorable_input
 
 CSRF_COOKIE = "fp_csrf"
 CSRF_HEADER = "x-csrftoken"  # htmx sends it on every request: hx-headers on <body> (templates/base.html)
@@ -45,12 +46,13 @@ def csrf_config(site: WebSite) -> CSRFConfig:
 
 def page_router(site: WebSite, handlers: Sequence[ControllerRouterHandler], *, path: str = "/") -> Router:
     """A router for web pages: CSRF on every unsafe method, the ``viewer``/``maybe_viewer``
-    dependencies, security headers, and HTML error pages."""
+    dependencies, security headers, HTML error pages, and unstorable input refused before any page runs."""
     return Router(
         path=path,
         route_handlers=list(handlers),
         middleware=[DefineMiddleware(CSRFMiddleware, config=csrf_config(site))],
         dependencies={"viewer": Provide(require_viewer), "maybe_viewer": Provide(maybe_viewer)},
+        before_request=refuse_unstorable_input,
         response_headers=as_response_headers(page_headers()),
         exception_handlers={Exception: handle_html_error},
         include_in_schema=False,

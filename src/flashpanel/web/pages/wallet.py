@@ -5,20 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get
-from litestar.params import FromQuery
 
 from flashpanel.api.context import app_state
 from flashpanel.wallet.service import ledger_page
 from flashpanel.web.auth import CurrentViewer
 from flashpanel.web.render import is_htmx, render
+from flashpanel.web.unstorable import QueryInt
 
 
 @get("/wallet")
 async def wallet_page(
     request: Request[Any, Any, Any],
     viewer: CurrentViewer,
-    before: FromQuery[int | None] = None,
-    after: FromQuery[int | None] = None,
+    before: QueryInt = None,
+    after: QueryInt = None,
 ) -> Response[Any]:
     ledger = await app_state(request).db.read(
         ledger_page, customer_id=viewer.customer.id, before=before, after=after
