@@ -58,6 +58,26 @@ async def test_an_import_runs_in_batches_and_counts_added_and_skipped_duplicates
     assert '"lines": 2501' in (row.after or "")
 
 
+async def test_a_job_whose_process_stopped_shows_as_interrupted_and_its_page_stops_polling(
+    client: httpx.AsyncClient, db: Database, settings: Settings, product: int
+) -> None:
+    secrets = open_secret_box(settings.secret_key_file)
+    job_id = db.write_sync(stock.start_import, actor=OWNER, product_id=product, total_lines=3000, file_name="f")
+    lines = [f"user-{n}:pw" for n in range(1000)]
+    db.write_sync(stock.import_batch, job_id=job_id, product_id=product, lines=lines, secrets=secrets)
+    assert db.read_sync(stock.import_job, job_id=job_id).status == "running"  # a batch just landed
+    # The process died after its first batch: nothing has moved the job for longer than the limit.
+    rewind = "UPDATE stock_imports SET updated_at = updated_at - ? WHERE id = ?"
+    db.write_sync(lambda c: c.execute(rewind, (stock.STALLED_SECONDS + 1, job_id)))
+    job = db.read_sync(stock.import_job, job_id=job_id)
+    assert (job.status, job.processed_lines, job.added) == ("interrupted", 1000, 1000)
+    make_operator(db, "olu")
+    await enrol_and_log_in(client, "olu")
+    fragment = await client.get(f"/admin/stock/imports/{job_id}/progress")
+    assert "The import stopped: the process running it stopped" in fragment.text
+    assert "hx-trigger" not in fragment.text  # no polling for ever
+
+
 def test_a_support_operator_may_not_upload_stock(db: Database, product: int) -> None:
     with pytest.raises(NotPermitted):
         db.write_sync(

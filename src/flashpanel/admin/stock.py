@@ -2,7 +2,8 @@
 (audited), then the lines go through ``accounts.stock.add_stock`` (encrypt, de-duplicate) in batches,
 each batch one unit of work that also advances the job's counts. The page polls the row, so progress
 is right whichever process serves the poll. A process that dies mid-import leaves its job ``running``
-with the batches done so far committed; uploading the file again skips what was added."""
+with the batches done so far committed; once no batch has landed for ``STALLED_SECONDS`` the job is shown
+as interrupted (polling stops), and uploading the file again skips what was added."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ log = logging.getLogger("flashpanel.admin")
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 BATCH_LINES = 1000
+# A batch of 1,000 lines takes well under a second; this long without one, the importing process is gone.
+STALLED_SECONDS = 120.0
 
 
 class ImportJob(msgspec.Struct, frozen=True):
@@ -37,8 +40,10 @@ class ImportJob(msgspec.Struct, frozen=True):
     processed_lines: int
     added: int
     skipped: int
-    status: str
+    status: str  # running | done | failed | interrupted (running, but no batch for STALLED_SECONDS)
     error: str | None
+    created_at: float
+    updated_at: float | None  # when the last batch landed
 
 
 class _StockItem(msgspec.Struct, frozen=True):
@@ -74,8 +79,8 @@ def start_import(
         raise NotFound(f"No product {product_id}")
     job_id = conn.scalar(
         "INSERT INTO stock_imports (product_id, actor, total_lines, processed_lines, added, skipped, status, "
-        "created_at) VALUES (?, ?, ?, 0, 0, 0, 'running', ?) RETURNING id",
-        (product_id, actor.name, total_lines, now()),
+        "created_at, updated_at) VALUES (?, ?, ?, 0, 0, 0, 'running', ?, ?) RETURNING id",
+        (product_id, actor.name, total_lines, now(), now()),
     )
     assert job_id is not None
     record(
@@ -94,16 +99,16 @@ def import_batch(conn: Conn, *, job_id: int, product_id: int, lines: list[str], 
     """One batch of a job: its items stored and the job's counts advanced, together."""
     result = add_stock(conn, product_id=product_id, lines=lines, secrets=secrets)
     conn.execute(
-        "UPDATE stock_imports SET processed_lines = processed_lines + ?, added = added + ?, skipped = skipped + ? "
-        "WHERE id = ?",
-        (len(lines), result.added, result.skipped, job_id),
+        "UPDATE stock_imports SET processed_lines = processed_lines + ?, added = added + ?, skipped = skipped + ?, "
+        "updated_at = ? WHERE id = ?",
+        (len(lines), result.added, result.skipped, now(), job_id),
     )
 
 
 def finish_import(conn: Conn, *, job_id: int, error: str | None = None) -> None:
     conn.execute(
-        "UPDATE stock_imports SET status = ?, error = ?, finished_at = ? WHERE id = ?",
-        ("failed" if error else "done", error, now(), job_id),
+        "UPDATE stock_imports SET status = ?, error = ?, finished_at = ?, updated_at = ? WHERE id = ?",
+        ("failed" if error else "done", error, now(), now(), job_id),
     )
 
 
@@ -117,6 +122,10 @@ def import_job(conn: Conn, *, job_id: int) -> ImportJob:
     )
     if job is None:
         raise NotFound(f"No stock import {job_id}")
+    if job.status == "running" and now() - (job.updated_at or job.created_at) > STALLED_SECONDS:
+        return msgspec.structs.replace(
+            job, status="interrupted", error="the process running it stopped (a restart or a crash)"
+        )
     return job
 
 

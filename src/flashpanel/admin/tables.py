@@ -62,4 +62,5 @@ stock_imports = Table(
     Column("error", Text, nullable=True),
     Column("created_at", Float, nullable=False),
     Column("finished_at", Float, nullable=True),
+    Column("updated_at", Float, nullable=True),  # when the last batch landed: a stalled job shows as interrupted
 )
