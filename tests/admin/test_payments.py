@@ -16,6 +16,7 @@ from flashpanel.admin import payments
 from flashpanel.admin.actions import perform
 from flashpanel.admin.audit import Actor, AlreadySubmitted, AuditFilter, entries
 from flashpanel.admin.dashboard import needs_attention
+from flashpanel.admin.pages import payments as payment_pages
 from flashpanel.admin.roles import NotPermitted
 from flashpanel.config import Settings
 from flashpanel.db.runner import Database, now
@@ -312,3 +313,26 @@ def test_a_transfer_approved_or_rejected_from_the_cli_is_audited_as_the_system_u
     assert approved.actor.startswith("cli:") and approved.object_id == first.reference
     assert rejected.actor.startswith("cli:") and rejected.note == "no such transfer arrived"
     assert db.read_sync(topup_entries, topup_id=first.id) == [500_000]
+
+
+async def test_the_top_up_list_pages_back_through_older_top_ups(
+    client: httpx.AsyncClient,
+    db: Database,
+    settings: Settings,
+    make_customer: Callable[..., str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    made = [_transfer(db, settings, make_customer, name=f"payer{n}") for n in range(3)]
+    newest_two = db.read_sync(payments.list_topups, flt=payments.TopupFilter(), limit=2)
+    assert [line.topup.id for line in newest_two] == [made[2].id, made[1].id]
+    older = db.read_sync(payments.list_topups, flt=payments.TopupFilter(), before_id=made[1].id, limit=2)
+    assert [line.topup.id for line in older] == [made[0].id]
+    monkeypatch.setattr(payment_pages, "PAGE", 2)
+    make_operator(db, "olu")
+    await enrol_and_log_in(client, "olu")
+    first = await client.get("/admin/payments", params={"gateway": "bank"})
+    link = f"/admin/payments?before={made[1].id}&amp;gateway=bank"
+    assert made[2].reference in first.text and made[0].reference not in first.text and link in first.text
+    second = await client.get(f"/admin/payments?before={made[1].id}&gateway=bank")
+    assert made[0].reference in second.text and made[2].reference not in second.text
+    assert "Older top-ups" not in second.text

@@ -47,10 +47,14 @@ class TopupLine:
     customer: str
 
 
-def list_topups(conn: Conn, *, flt: TopupFilter, limit: int = 100) -> list[TopupLine]:
-    """Top-ups matching ``flt``, newest first, each with its customer's name."""
+def list_topups(conn: Conn, *, flt: TopupFilter, before_id: int | None = None, limit: int = 100) -> list[TopupLine]:
+    """Top-ups matching ``flt``, newest first (older than top-up ``before_id``, for the next page), each with
+    its customer's name."""
     clauses: list[str] = []
     params: list[object] = []
+    if before_id is not None:
+        clauses.append("t.id < ?")
+        params.append(before_id)
     if flt.status:
         clauses.append("t.status = ?")
         params.append(flt.status)

@@ -17,6 +17,8 @@ from flashpanel.errors import FlashpanelError
 from flashpanel.payments.gateways import gateways_of
 from flashpanel.payments.topups import BANK, GATEWAYS, STATUSES
 
+PAGE = 100  # top-ups a page shows; "Older top-ups" pages back
+
 
 @get("/payments")
 async def payment_list(
@@ -26,6 +28,7 @@ async def payment_list(
     gateway: FromQuery[str] = "",
     customer: FromQuery[str] = "",
     customer_id: QueryInt = None,
+    before: QueryInt = None,
 ) -> Response[Any]:
     flt = payments.TopupFilter(
         status=status if status in STATUSES else None,
@@ -33,12 +36,13 @@ async def payment_list(
         customer=customer[:100] or None,
         customer_id=customer_id,
     )
-    lines = await app_state(request).db.read(payments.list_topups, flt=flt)
+    lines = await app_state(request).db.read(payments.list_topups, flt=flt, before_id=before, limit=PAGE)
     return render(
         request,
         "admin/payments.html",
         lines=lines,
-        query={"status": status, "gateway": gateway, "customer": customer},
+        query={"status": status, "gateway": gateway, "customer": customer, "customer_id": customer_id},
+        page_size=PAGE,
         statuses=STATUSES,
         gateways=(*GATEWAYS, BANK),
         active="payments",
