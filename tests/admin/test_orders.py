@@ -7,14 +7,17 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 
 from flashpanel.admin import orders
 from flashpanel.admin.actions import perform
 from flashpanel.admin.audit import Actor, AuditFilter, entries
+from flashpanel.admin.pages import orders as order_pages
 from flashpanel.db.runner import Database
 from flashpanel.errors import FlashpanelError, RuleViolation
 from tests.admin.conftest import balance_cents
+from tests.admin.support import enrol_and_log_in, make_operator
 
 SUPPORT = Actor(name="ngozi", role="support", address="192.0.2.8", operator_id=2)
 
@@ -143,3 +146,21 @@ def test_a_flagged_number_is_marked_handled_once_and_audited(
         db.write_sync(orders.otp_resolve, actor=SUPPORT, order_id=order_id)
     [row] = db.read_sync(entries, flt=AuditFilter(action="otp.resolve"))
     assert (row.actor, row.note) == ("ngozi", "released at the provider")
+
+
+async def test_an_order_list_pages_back_through_older_orders_keeping_its_filters(
+    client: httpx.AsyncClient, db: Database, smm_order: Callable[..., int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = [smm_order(name) for name in ("ada", "bea", "cyd")]
+    newest_two = db.read_sync(orders.list_orders, line="smm", flt=orders.OrderFilter(), limit=2)
+    assert [int(r["id"]) for r in newest_two] == [made[2], made[1]]
+    older = db.read_sync(orders.list_orders, line="smm", flt=orders.OrderFilter(), before_id=made[1], limit=2)
+    assert [int(r["id"]) for r in older] == [made[0]]
+    monkeypatch.setattr(order_pages, "PAGE", 2)
+    make_operator(db, "olu")
+    await enrol_and_log_in(client, "olu")
+    first = await client.get("/admin/orders/smm", params={"status": "pending"})
+    assert f'href="/admin/orders/smm?before={made[1]}&amp;status=pending"' in first.text
+    second = await client.get(f"/admin/orders/smm?before={made[1]}&status=pending")
+    assert f"/admin/orders/smm/{made[0]}" in second.text and f"/admin/orders/smm/{made[2]}\"" not in second.text
+    assert "Older orders" not in second.text

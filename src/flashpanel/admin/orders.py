@@ -73,8 +73,10 @@ def _like(text: str) -> str:
     return "%" + text.lower().replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%") + "%"
 
 
-def list_orders(conn: Conn, *, line: Line, flt: OrderFilter, limit: int = 100) -> list[Row]:
-    """The newest orders of ``line`` matching ``flt``."""
+def list_orders(
+    conn: Conn, *, line: Line, flt: OrderFilter, before_id: int | None = None, limit: int = 100
+) -> list[Row]:
+    """The newest orders of ``line`` matching ``flt`` (older than order ``before_id``, for the next page)."""
     if line not in LINES:
         raise NotFound(f"No product line {line!r}")
     if flt.status and flt.status not in STATUSES[line]:
@@ -105,6 +107,9 @@ def list_orders(conn: Conn, *, line: Line, flt: OrderFilter, limit: int = 100) -
         params.append(flt.until)
     if flt.attention and line != "accounts":
         clauses.append("o.attention_at IS NOT NULL")
+    if before_id is not None:
+        clauses.append("o.id < ?")
+        params.append(before_id)
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
     return conn.all(f"{_LIST_SQL[line]}{where} ORDER BY o.id DESC LIMIT ?", (*params, limit))
 

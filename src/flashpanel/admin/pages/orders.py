@@ -12,7 +12,7 @@ from litestar.params import FromPath, FromQuery
 from flashpanel.admin import orders
 from flashpanel.admin.access import CurrentOperator, redirect, render
 from flashpanel.admin.actions import perform
-from flashpanel.admin.forms import Action, Bulk, Resend, SetStatus
+from flashpanel.admin.forms import Action, Bulk, QueryInt, Resend, SetStatus
 from flashpanel.api.context import app_state
 from flashpanel.errors import FlashpanelError, NotFound, RuleViolation
 from flashpanel.otp.service import release_soon
@@ -37,6 +37,9 @@ def _line(line: str) -> orders.Line:
     return line
 
 
+PAGE = 100  # orders a list page shows; "Older orders" pages back
+
+
 @get("/orders/{line:str}")
 async def order_list(
     request: Request[Any, Any, Any],
@@ -50,6 +53,7 @@ async def order_list(
     since: FromQuery[str] = "",
     until: FromQuery[str] = "",
     attention: FromQuery[str] = "",
+    before: QueryInt = None,
 ) -> Response[Any]:
     kind = _line(line)
     query = {
@@ -73,7 +77,7 @@ async def order_list(
             until=_date(until, end=True),
             attention=attention == "1",
         )
-        rows = await app_state(request).db.read(orders.list_orders, line=kind, flt=flt)
+        rows = await app_state(request).db.read(orders.list_orders, line=kind, flt=flt, before_id=before, limit=PAGE)
         error = None
     except RuleViolation as exc:
         rows, error = [], exc.message
@@ -84,6 +88,7 @@ async def order_list(
         rows=rows,
         query=query,
         statuses=orders.STATUSES[kind],
+        page_size=PAGE,
         error=error,
         active="orders",
         status=400 if error else 200,
