@@ -15,6 +15,7 @@ from flashpanel.admin.audit import Actor, record, refuse_a_seen_form
 from flashpanel.admin.roles import Permission, require
 from flashpanel.customers import accounts, service
 from flashpanel.customers.accounts import CUSTOMER_REALM, Profile, profile
+from flashpanel.db.like import contains, escape_like
 from flashpanel.db.runner import Conn, Row
 from flashpanel.db.typed import all_as, one_as
 from flashpanel.errors import RuleViolation
@@ -38,9 +39,9 @@ def search(conn: Conn, *, query: str = "", limit: int = 50) -> list[CustomerHit]
     text = typed.lower()
     columns = "SELECT id, name, email, balance_cents, active, api_key_prefix FROM customers"
     if text:
-        like = "%" + _escape_like(text) + "%"
+        like = contains(text)
         # Keys are case-sensitive: the prefix is matched as typed (a full 8-character prefix exactly).
-        key_prefix = _escape_like(typed[:8]) + ("%" if len(typed) < 8 else "")
+        key_prefix = escape_like(typed[:8]) + ("%" if len(typed) < 8 else "")
         return all_as(
             conn,
             CustomerHit,
@@ -54,10 +55,6 @@ def search(conn: Conn, *, query: str = "", limit: int = 50) -> list[CustomerHit]
 class _Wallet(msgspec.Struct, frozen=True):
     name: str
     balance_cents: int
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%")
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from flashpanel.admin.actions import audited
 from flashpanel.admin.audit import Actor, record, refuse_a_seen_form
 from flashpanel.admin.roles import Permission, require
 from flashpanel.crypto import SecretBox
+from flashpanel.db.like import contains
 from flashpanel.db.runner import Conn, Row
 from flashpanel.errors import NotFound, RuleViolation
 from flashpanel.orders_history import StatusChange, status_history
@@ -69,10 +70,6 @@ class OrderFilter:
     attention: bool = False
 
 
-def _like(text: str) -> str:
-    return "%" + text.lower().replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%") + "%"
-
-
 def list_orders(
     conn: Conn, *, line: Line, flt: OrderFilter, before_id: int | None = None, limit: int = 100
 ) -> list[Row]:
@@ -92,13 +89,13 @@ def list_orders(
         params.append(flt.customer.strip().lower())
     if flt.service:
         clauses.append(f"lower({service_column}) LIKE ? ESCAPE '\\'")
-        params.append(_like(flt.service))
+        params.append(contains(flt.service))
     if flt.provider and line != "accounts":
         clauses.append("p.name = ?")
         params.append(flt.provider.strip())
     if flt.link and line != "accounts":
         clauses.append(f"lower({'o.link' if line == 'smm' else 'o.phone_number'}) LIKE ? ESCAPE '\\'")
-        params.append(_like(flt.link))
+        params.append(contains(flt.link))
     if flt.since is not None:
         clauses.append("o.created_at >= ?")
         params.append(flt.since)

@@ -14,6 +14,7 @@ from typing import Any, ParamSpec, TypeVar
 from flashpanel.admin.actions import audit_refusal, audited, perform
 from flashpanel.admin.audit import Actor, AuditFilter, AuditRow, entries, record, refuse_a_seen_form
 from flashpanel.admin.roles import Permission, require
+from flashpanel.db.like import contains
 from flashpanel.db.runner import Conn, Database, is_unique_violation
 from flashpanel.errors import FlashpanelError, NotFound, RuleViolation
 from flashpanel.metrics import TOPUP_OUTCOMES
@@ -65,9 +66,8 @@ def list_topups(conn: Conn, *, flt: TopupFilter, before_id: int | None = None, l
         clauses.append("t.customer_id = ?")
         params.append(flt.customer_id)
     if flt.customer:
-        escaped = flt.customer.strip().lower().replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%")
         clauses.append("lower(c.name) LIKE ? ESCAPE '\\'")
-        params.append(f"%{escaped}%")
+        params.append(contains(flt.customer))
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
     columns = ", ".join(f"t.{name.strip()}" for name in COLUMNS.split(","))
     rows = conn.all(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flashpanel.bounds import ID, within
+from flashpanel.db.like import contains
 from flashpanel.db.runner import Conn, Row
 from flashpanel.errors import NotFound
 from flashpanel.smm.lifecycle import STATUSES, TERMINAL
@@ -82,10 +83,6 @@ def _line(r: Row) -> OrderLine:
     )
 
 
-def escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def orders_page(
     conn: Conn, *, customer_id: int, status: str | None, link: str | None, page: int, per_page: int
 ) -> OrderPage:
@@ -98,7 +95,7 @@ def orders_page(
         args.append(status)
     if link:
         where.append("lower(o.link) LIKE ? ESCAPE '\\'")
-        args.append(f"%{escape_like(link.strip().lower())}%")
+        args.append(contains(link))
     condition = " AND ".join(where)
     total = int(conn.scalar(f"SELECT COUNT(*) FROM smm_orders o WHERE {condition}", args))
     offset = (page - 1) * per_page
