@@ -11,11 +11,13 @@ import pytest
 from flashpanel.accounts import catalog as accounts_catalog
 from flashpanel.admin import catalog
 from flashpanel.admin.audit import Actor, AuditFilter, entries
+from flashpanel.admin.pages import catalog as catalog_pages
 from flashpanel.admin.roles import NotPermitted
 from flashpanel.db.runner import Conn, Database
 from flashpanel.errors import RuleViolation
 from flashpanel.otp import catalog as otp_catalog
 from flashpanel.providers.service import get_provider_or_raise
+from flashpanel.smm import catalog as smm_catalog
 from tests.admin.support import csrf, enrol_and_log_in, form_fields, make_operator
 
 OWNER = Actor(name="olu", role="owner")
@@ -284,3 +286,24 @@ async def test_an_owner_maps_and_unmaps_a_provider_for_an_otp_service_and_both_a
     assert sorted(done) == ["catalog.otp.map", "catalog.otp.unmap"]
     [refused] = db.read_sync(entries, flt=AuditFilter(actor="olu", outcome="refused"))
     assert (refused.action, refused.object_id) == ("catalog.otp.map", str(service_id))
+
+
+async def test_the_catalog_lists_a_bounded_number_of_smm_services_and_finds_the_others(
+    client: httpx.AsyncClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(5):
+        category = "Video Views" if n % 2 else "Followers"
+        spec = smm_catalog.ServiceInput(
+            name=f"Listed {n}", category=category, rate=Decimal(10), min_quantity=10, max_quantity=1000
+        )
+        db.write_sync(smm_catalog.add_service, spec=spec)
+    assert [s.name for s in db.read_sync(catalog.smm_services, search="VIDEO")] == ["Listed 1", "Listed 3"]
+    assert db.read_sync(smm_catalog.count_services, search="listed_") == 0  # "_" is a letter here, not a wildcard
+    monkeypatch.setattr(catalog_pages, "SMM_SHOWN", 3)
+    make_operator(db, "olu")
+    await enrol_and_log_in(client, "olu")
+    page = await client.get("/admin/catalog")
+    assert "Showing 3 of 5 services: search to find the others." in page.text
+    found = await client.get("/admin/catalog", params={"q": "video"})
+    assert "2 services match “video”." in found.text
+    assert "Listed 3" in found.text and "Listed 2" not in found.text

@@ -79,10 +79,12 @@ def margin_of(rate_cents: int, cost_cents: int | None) -> tuple[Decimal | None, 
     return percent, "thin" if percent < THIN_MARGIN_PERCENT else "ok"
 
 
-def smm_services(conn: Conn) -> list[ServiceLine]:
+def smm_services(conn: Conn, *, search: str = "", limit: int | None = None) -> list[ServiceLine]:
+    """SMM services with their cost in the panel's currency and margin (``search``/``limit``: as
+    ``smm.catalog.all_services``)."""
     rates = {p.id: p.exchange_rate for p in providers.list_providers(conn)}
     lines = []
-    for row in smm_catalog.all_services(conn):
+    for row in smm_catalog.all_services(conn, search=search, limit=limit):
         r = as_struct(row, _ServiceListing)
         cost_cents = None
         if r.cost_rate is not None and r.provider_id is not None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from flashpanel.db.like import contains
 from flashpanel.db.runner import Conn, Row, now
 from flashpanel.errors import NotFound, RuleViolation
 from flashpanel.providers.sale import provider_id_named
@@ -185,12 +186,29 @@ def set_active(conn: Conn, *, service_id: int, active: bool) -> None:
     conn.execute("UPDATE smm_services SET active = ? WHERE id = ?", (active, service_id))
 
 
-def all_services(conn: Conn) -> list[Row]:
-    """Every service, with its provider's name under ``provider`` (None: no provider, never sold)."""
-    return conn.all(
-        "SELECT s.*, p.name AS provider FROM smm_services s LEFT JOIN providers p ON p.id = s.provider_id "
-        "ORDER BY s.category, s.id"
-    )
+_LISTED = "FROM smm_services s LEFT JOIN providers p ON p.id = s.provider_id"
+_FOUND = (
+    " WHERE lower(s.name) LIKE ? ESCAPE '\\' OR lower(s.category) LIKE ? ESCAPE '\\' "
+    "OR lower(p.name) LIKE ? ESCAPE '\\'"
+)
+
+
+def _found(search: str) -> tuple[str, tuple[str, ...]]:
+    return (_FOUND, (contains(search),) * 3) if search.strip() else ("", ())
+
+
+def all_services(conn: Conn, *, search: str = "", limit: int | None = None) -> list[Row]:
+    """Services by category, with their provider's name under ``provider`` (None: no provider, never sold);
+    with ``search``, those whose name, category or provider contains it (any case); at most ``limit``."""
+    where, params = _found(search)
+    cap = "" if limit is None else f" LIMIT {int(limit)}"
+    return conn.all(f"SELECT s.*, p.name AS provider {_LISTED}{where} ORDER BY s.category, s.id{cap}", params)
+
+
+def count_services(conn: Conn, *, search: str = "") -> int:
+    """How many services :func:`all_services` would list without a limit."""
+    where, params = _found(search)
+    return int(conn.scalar(f"SELECT COUNT(*) {_LISTED}{where}", params))
 
 
 # -- import -----------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 
 from flashpanel.accounts import catalog as accounts_catalog
 from flashpanel.admin import catalog, catalog_edit, catalog_otp, catalog_prices, stock
@@ -21,6 +21,7 @@ from flashpanel.errors import FlashpanelError
 from flashpanel.otp import catalog as otp_catalog
 from flashpanel.providers.base import ProviderError
 from flashpanel.providers.service import is_cleartext, list_providers
+from flashpanel.smm import catalog as smm_catalog
 from flashpanel.web.forms import FORM
 
 
@@ -100,10 +101,17 @@ OtpProvider = Annotated[OtpProviderForm, FORM]
 NewCatalogEntry = Annotated[NewCatalogEntryForm, FORM]
 
 
+SMM_SHOWN = 200  # SMM services the page lists at once (an imported catalog has thousands): search for others
+
+
 @get("/catalog")
-async def catalog_page(request: Request[Any, Any, Any], me: CurrentOperator) -> Response[Any]:
+async def catalog_page(
+    request: Request[Any, Any, Any], me: CurrentOperator, q: FromQuery[str] = ""
+) -> Response[Any]:
     db = app_state(request).db
-    services = await db.read(catalog.smm_services)
+    search = q.strip()[:100]
+    services = await db.read(catalog.smm_services, search=search, limit=SMM_SHOWN)
+    total = await db.read(smm_catalog.count_services, search=search)
     otp = await db.read(catalog_otp.otp_lines)
     products = await db.read(stock.products)
     countries = await db.read(otp_catalog.all_countries)
@@ -113,6 +121,8 @@ async def catalog_page(request: Request[Any, Any, Any], me: CurrentOperator) -> 
         request,
         "admin/catalog.html",
         services=services,
+        smm_total=total,
+        q=search,
         otp=otp,
         products=products,
         countries=countries,
