@@ -33,7 +33,7 @@ from flashpanel.wallet.invariants import check_books
 from flashpanel.web.flash import FLASH_COOKIE, decode
 from tests.admin.conftest import customer_id
 from tests.admin.support import OPERATOR_PASSWORD, csrf, enrol_and_log_in, make_operator
-from tests.web.support import PageForms
+from tests.web.support import PageForms, money_state
 
 INT64_MAX = 2**63 - 1
 LONG = "x" * 10_000
@@ -216,16 +216,8 @@ class Sweep:
                 if action in reader.stateful:
                     self.pages[action] = url
 
-    def _money(self) -> tuple[int, int]:
-        def read(conn: Conn) -> tuple[int, int]:
-            rows = conn.scalar("SELECT COUNT(*) FROM ledger_entries")
-            total = conn.scalar("SELECT COALESCE(SUM(balance_cents), 0) FROM customers")
-            return int(rows or 0), int(total or 0)
-
-        return self.db.read_sync(read)
-
     async def send(self, method: str, url: str, what: str, **kwargs: Any) -> httpx.Response | None:
-        before = self._money() if method == "POST" else None
+        before = money_state(self.db) if method == "POST" else None
         self.client.cookies.delete(FLASH_COOKIE)
         try:
             response = await self.client.request(method, url, **kwargs)
@@ -259,8 +251,8 @@ class Sweep:
             refused = True
         else:
             return f"unexpected status {status}", True
-        if refused and before is not None and self._money() != before:
-            return f"refused ({status}) but money moved: {before} -> {self._money()}", True
+        if refused and before is not None and money_state(self.db) != before:
+            return f"refused ({status}) but money moved: {before} -> {money_state(self.db)}", True
         return None, refused
 
     def form(self, route: Route, url: str) -> dict[str, str]:

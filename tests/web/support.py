@@ -12,6 +12,7 @@ import httpx
 
 from flashpanel.app import create_app, start, stop
 from flashpanel.config import Settings
+from flashpanel.db.runner import Conn, Database
 from tests.helpers import asgi_transport
 
 PASSWORD = "correct horse battery"
@@ -97,3 +98,14 @@ class PageForms(HTMLParser):
             self.action = None
         elif tag == "select":
             self.select = None
+
+
+def money_state(db: Database) -> tuple[int, int]:
+    """(ledger rows, sum of balances): a refused request must leave both as they were."""
+
+    def read(conn: Conn) -> tuple[int, int]:
+        rows = conn.scalar("SELECT COUNT(*) FROM ledger_entries")
+        total = conn.scalar("SELECT COALESCE(SUM(balance_cents), 0) FROM customers")
+        return int(rows or 0), int(total or 0)
+
+    return db.read_sync(read)

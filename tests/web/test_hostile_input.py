@@ -28,12 +28,12 @@ from flashpanel.config import Settings
 from flashpanel.crypto import open_secret_box
 from flashpanel.customers import service as customers
 from flashpanel.customers.accounts import issue_reset_token
-from flashpanel.db.runner import Conn, Database
+from flashpanel.db.runner import Database
 from flashpanel.demo import seed_catalog
 from flashpanel.wallet.invariants import check_books
 from flashpanel.web.errors import wants_json
 from flashpanel.web.flash import FLASH_COOKIE, decode
-from tests.web.support import PASSWORD, PageForms, csrf_token, sign_up
+from tests.web.support import PASSWORD, PageForms, csrf_token, money_state, sign_up
 
 INT64_MAX = 2**63 - 1
 LONG = "x" * 10_000
@@ -152,16 +152,8 @@ class Sweep:
         for action, fields in reader.forms.items():
             self.forms.setdefault(re.sub(r"/\d+(?=/|$)", "/{id}", action), fields)
 
-    def _money(self) -> tuple[int, int]:
-        def read(conn: Conn) -> tuple[int, int]:
-            rows = conn.scalar("SELECT COUNT(*) FROM ledger_entries")
-            total = conn.scalar("SELECT COALESCE(SUM(balance_cents), 0) FROM customers")
-            return int(rows or 0), int(total or 0)
-
-        return self.db.read_sync(read)
-
     async def send(self, method: str, url: str, what: str, **kwargs: Any) -> httpx.Response | None:
-        before = self._money() if method == "POST" else None
+        before = money_state(self.db) if method == "POST" else None
         self.client.cookies.delete(FLASH_COOKIE)
         if self.customer_id is None:  # a sign-up or log-in that succeeded is undone: the sweep stays a visitor
             self.client.cookies.delete(SESSION_COOKIE)
@@ -197,8 +189,8 @@ class Sweep:
             refused = True
         else:
             return f"unexpected status {status}"
-        if refused and before is not None and self._money() != before:
-            return f"refused ({status}) but money moved: {before} -> {self._money()}"
+        if refused and before is not None and money_state(self.db) != before:
+            return f"refused ({status}) but money moved: {before} -> {money_state(self.db)}"
         return None
 
     def form(self, route: Route) -> dict[str, str]:
