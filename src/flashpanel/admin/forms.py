@@ -4,11 +4,12 @@ second submission of the same form fail without effect (admin/audit.py)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 import msgspec
 
-from flashpanel.errors import BadRequest
+from flashpanel.errors import BadRequest, RuleViolation
 from flashpanel.web.forms import FORM
 from flashpanel.web.unstorable import Int64 as Int64  # the back office's pages import the bounded integers
 from flashpanel.web.unstorable import QueryInt as QueryInt  # from here; one definition for both panels (D77)
@@ -95,3 +96,14 @@ NewOperator = Annotated[NewOperatorForm, FORM]
 SetStatus = Annotated[SetStatusForm, FORM]
 Bulk = Annotated[BulkForm, FORM]
 Resend = Annotated[ResendForm, FORM]
+
+
+def filter_date(text: str, *, end: bool = False) -> float | None:
+    """A date typed in a list's filter (YYYY-MM-DD, UTC) as epoch seconds; ``end`` takes the end of that day."""
+    if not text:
+        return None
+    try:
+        day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC).timestamp()
+    except ValueError:
+        raise RuleViolation(f"Dates are written YYYY-MM-DD, got {text!r}") from None
+    return day + 86400 if end else day

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Request, Response, get
@@ -10,20 +9,9 @@ from litestar.params import FromQuery
 
 from flashpanel.admin import audit
 from flashpanel.admin.access import CurrentOperator, render
-from flashpanel.admin.forms import QueryInt
+from flashpanel.admin.forms import QueryInt, filter_date
 from flashpanel.api.context import app_state
-from flashpanel.errors import RuleViolation
 from flashpanel.web.security import page_headers
-
-
-def _date(text: str, *, end: bool = False) -> float | None:
-    if not text:
-        return None
-    try:
-        day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC).timestamp()
-    except ValueError:
-        raise RuleViolation(f"Dates are written YYYY-MM-DD, got {text!r}") from None
-    return day + 86400 if end else day
 
 
 def _filter(actor: str, action: str, object_kind: str, object_id: str, outcome: str, since: str, until: str) -> Any:
@@ -33,8 +21,8 @@ def _filter(actor: str, action: str, object_kind: str, object_id: str, outcome: 
         object_kind=object_kind.strip() or None,
         object_id=object_id.strip() or None,
         outcome=outcome.strip() or None,
-        since=_date(since),
-        until=_date(until, end=True),
+        since=filter_date(since),
+        until=filter_date(until, end=True),
     )
 
 

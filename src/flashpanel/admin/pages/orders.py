@@ -3,7 +3,6 @@ completed, each through the line's transition function, and resending a flagged 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -12,23 +11,12 @@ from litestar.params import FromPath, FromQuery
 from flashpanel.admin import orders
 from flashpanel.admin.access import CurrentOperator, redirect, render
 from flashpanel.admin.actions import perform
-from flashpanel.admin.forms import Action, Bulk, QueryInt, Resend, SetStatus
+from flashpanel.admin.forms import Action, Bulk, QueryInt, Resend, SetStatus, filter_date
 from flashpanel.api.context import app_state
 from flashpanel.errors import FlashpanelError, NotFound, RuleViolation
 from flashpanel.otp.service import release_soon
 from flashpanel.wallet.money import format_cents
 from flashpanel.web.security import page_headers
-
-
-def _date(text: str, *, end: bool = False) -> float | None:
-    """A date typed in a filter (YYYY-MM-DD, UTC); ``end`` takes the end of that day."""
-    if not text:
-        return None
-    try:
-        day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC).timestamp()
-    except ValueError:
-        raise RuleViolation(f"Dates are written YYYY-MM-DD, got {text!r}") from None
-    return day + 86400 if end else day
 
 
 def _line(line: str) -> orders.Line:
@@ -73,8 +61,8 @@ async def order_list(
             service=service or None,
             provider=provider or None,
             link=link or None,
-            since=_date(since),
-            until=_date(until, end=True),
+            since=filter_date(since),
+            until=filter_date(until, end=True),
             attention=attention == "1",
         )
         rows = await app_state(request).db.read(orders.list_orders, line=kind, flt=flt, before_id=before, limit=PAGE)
