@@ -4,7 +4,7 @@ from flashpanel.accounts.tables import account_categories, account_orders, accou
 from flashpanel.admin.tables import audit_log, operators, stock_imports
 from flashpanel.customers.tables import customers, password_resets
 from flashpanel.db.metadata import metadata
-from flashpanel.orders_history import order_status_changes
+from flashpanel.orders_history.tables import order_status_changes
 from flashpanel.otp.tables import otp_countries, otp_orders, otp_service_providers, otp_services
 from flashpanel.payments.tables import topups
 from flashpanel.providers.tables import providers

@@ -6,37 +6,20 @@ transaction as the change (D71). So no code path can move an order without leavi
 hot paths (an OTP purchase moving ``pending → waiting`` inside the API request) keep their one round trip.
 The first status is not a row: it is the order's own ``created_at`` (see :func:`status_history`), so
 placing an order stays one INSERT. Accounts orders are created ``completed`` and never change: no trigger.
+The table is declared in ``orders_history/tables.py``, imported by Alembic and ``db/tables.py`` only, so a
+serving process does not load SQLAlchemy for it.
 """
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Literal
 
 import msgspec
-from sqlalchemy import BigInteger, Column, Float, Index, Integer, String, Table
 
-from flashpanel.db.metadata import metadata
 from flashpanel.db.runner import Conn
 from flashpanel.db.typed import all_as
 
 Line = Literal["smm", "otp", "accounts"]
-
-# The order tables whose status changes, and the line each trigger writes.
-TRACKED: Final[dict[str, str]] = {"smm": "smm_orders", "otp": "otp_orders"}
-
-order_status_changes = Table(
-    "order_status_changes",
-    metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
-    Column("line", String(16), nullable=False),  # smm | otp (accounts orders never change status)
-    # No foreign key: the order lives in the line's own table.
-    Column("order_id", BigInteger, nullable=False),
-    Column("from_status", String(16), nullable=False),
-    Column("to_status", String(16), nullable=False),
-    # The order's updated_at as the change set it (the database's clock if a change left it as it was).
-    Column("at", Float, nullable=False),
-    Index("ix_order_status_changes_line_order_id", "line", "order_id"),
-)
 
 
 class StatusChange(msgspec.Struct, frozen=True):
